@@ -1,0 +1,115 @@
+/**
+ * The shape of switchyard.yaml (DESIGN.md §4), as zod schemas. Strict everywhere: an unknown key is an
+ * error, so a typo never passes silently. Keys for features that are not built yet are absent, and so
+ * rejected, until their feature lands. The JSON Schema in switchyard.schema.json is generated from this
+ * file (`npm run schema`); a test fails when it is stale.
+ */
+import { z } from 'zod';
+import { providerTypes } from '../adapters/index.js';
+
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'use letters, digits and . _ : @ / - (starting with a letter or digit)');
+
+const positiveMs = z.number().int().positive();
+
+/** `4mb`, `512kb`, `1048576` (bytes). */
+export const byteSize = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, 'a size such as 512kb or 4mb'),
+]);
+
+export const serverSchema = z.strictObject({
+  host: z.string().default('0.0.0.0').describe('Address to listen on.'),
+  port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on; the PORT environment variable overrides it.'),
+  body_limit: byteSize.default('4mb').describe('Largest request body accepted; larger ones get 413.'),
+  shutdown_grace_ms: positiveMs.default(15_000).describe('On SIGTERM, how long in-flight requests and streams may take to finish.'),
+  headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
+  keep_alive_timeout_ms: positiveMs.default(65_000).describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
+});
+
+export const simulatorSchema = z.strictObject({
+  kind: z.enum(['openai', 'vllm']).describe('Which wire format the in-process simulator speaks.'),
+  model: z.string().min(1).describe('The model name the simulator serves.'),
+  ttft_ms: z.number().int().min(0).default(50).describe('Time to first token.'),
+  tpot_ms: z.number().int().min(0).default(10).describe('Time per output token.'),
+  output_tokens: z.number().int().positive().default(24).describe('Tokens per answer unless max_tokens is smaller.'),
+  max_concurrency: z.number().int().positive().default(16).describe('vllm kind: sequences run at once; the rest queue.'),
+  api_key: z.string().optional().describe('If set, the simulator requires this Bearer key.'),
+});
+
+export const providerSchema = z
+  .strictObject({
+    type: z.enum(providerTypes as [string, ...string[]]).describe('The provider adapter (wire format).'),
+    base_url: z.string().min(1).optional().describe('The upstream base URL, e.g. https://api.openai.com/v1. `sim://NAME` names an in-process simulator.'),
+    endpoints: z.array(z.string().min(1)).min(1).optional().describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
+    api_key: z.string().optional().describe('The credential; write it as ${ENV_VAR}, never inline.'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Static headers added to every upstream request.'),
+    max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
+    connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
+  })
+  .refine((p) => (p.base_url === undefined) !== (p.endpoints === undefined), {
+    message: 'give exactly one of base_url or endpoints',
+  });
+
+export const capabilitySchema = z.enum(['tools', 'vision', 'json_schema', 'prefill', 'reasoning']);
+export const operationSchema = z.enum(['chat', 'completions', 'embeddings']);
+
+export const deploymentSchema = z.strictObject({
+  provider: id.describe('A key of `providers`.'),
+  model: z.string().min(1).describe('The exact upstream model name (pin a dated version for cloud models).'),
+  price: z
+    .strictObject({
+      input_per_mtok: z.number().min(0).default(0),
+      output_per_mtok: z.number().min(0).default(0),
+    })
+    .default({ input_per_mtok: 0, output_per_mtok: 0 })
+    .describe('USD per million input and output tokens, for cost metrics and cost routing.'),
+  context_window: z.number().int().positive().optional().describe('Largest prompt + completion, in tokens.'),
+  capabilities: z.array(capabilitySchema).default([]).describe('What the model can do beyond plain chat.'),
+  operations: z.array(operationSchema).min(1).default(['chat', 'completions']).describe('Which OpenAI endpoints this deployment serves.'),
+});
+
+export const timeoutsSchema = z.strictObject({
+  first_token_ms: positiveMs.default(30_000).describe('Longest wait for response headers and the first token of an attempt.'),
+  idle_ms: positiveMs.default(30_000).describe('Longest silence inside a stream before the attempt counts as stalled.'),
+  total_ms: positiveMs.default(300_000).describe('Deadline for the whole request, across all attempts.'),
+});
+
+export const routeSchema = z.strictObject({
+  strategy: z.enum(['priority']).default('priority').describe('How targets are ordered; `priority` tries them in the order written.'),
+  targets: z.array(id).min(1).describe('Deployments that serve this route.'),
+  fallbacks: z.array(id).default([]).describe('Deployments tried after every target has failed.'),
+  timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
+  description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
+});
+
+export const keySchema = z.strictObject({
+  name: id.describe('A label for logs and metrics; never the key itself.'),
+  key: z.string().min(8, 'an API key must be at least 8 characters').describe('The secret clients send as Bearer; write it as ${ENV_VAR}.'),
+  routes: z.array(id).optional().describe('Routes this key may call; all when absent.'),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).describe('Config format version.'),
+  server: serverSchema.default({
+    host: '0.0.0.0', port: 8080, body_limit: '4mb', shutdown_grace_ms: 15_000,
+    headers_timeout_ms: 15_000, keep_alive_timeout_ms: 65_000,
+  }),
+  simulators: z.record(id, simulatorSchema).default({}).describe('In-process upstream simulators (demo and tests; never production).'),
+  providers: z.record(id, providerSchema).describe('Upstream endpoints and their credentials.'),
+  deployments: z.record(id, deploymentSchema).describe('Pinned models on providers.'),
+  routes: z.record(id, routeSchema).describe('What clients send as `model`.'),
+  keys: z.array(keySchema).default([]).describe('Client API keys. With none, the gateway accepts any (or no) key.'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type DeploymentConfig = z.output<typeof deploymentSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type SimulatorConfig = z.output<typeof simulatorSchema>;
+export type KeyConfig = z.output<typeof keySchema>;
+export type Capability = z.output<typeof capabilitySchema>;
