@@ -1,0 +1,116 @@
+/**
+ * The OpenAI-compatible servers differ from OpenAI in small, known ways; each profile states them as
+ * data so that one request builder, one response translator and one stream translator serve them all.
+ * A new OpenAI-compatible server is a new entry here (plus its fixtures), not new code.
+ *
+ * Base URLs include the `/v1` segment (as with the OpenAI SDK's `baseURL`): the adapter appends
+ * `/chat/completions`, `/completions`, `/embeddings` and `/models` to them.
+ */
+import type { Operation } from '../types.js';
+
+export interface OpenAICompatibleProfile {
+  /** The config's provider `type`. */
+  readonly type: string;
+  readonly operations: ReadonlySet<Operation>;
+  /**
+   * The server reads `max_tokens` only, so a client's `max_completion_tokens` (the field OpenAI now
+   * prefers, and the one current SDKs send) must be sent as `max_tokens` or it is silently ignored.
+   */
+  readonly maxCompletionTokensAsMaxTokens: boolean;
+  /** `stop` must be an array; a bare string is rejected (TGI answers 422). */
+  readonly stopAsArray: boolean;
+  /**
+   * The server honours `encoding_format: "base64"` for embeddings. When false we ask for floats and
+   * encode them ourselves for clients that asked base64 (openai-node always does by default).
+   */
+  readonly base64Embeddings: boolean;
+  /** A cheap GET under the base URL that answers 200 once the server can serve. */
+  readonly healthPath?: string;
+}
+
+const allOperations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'completions', 'embeddings']);
+
+const openai: OpenAICompatibleProfile = {
+  type: 'openai',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: false,
+  stopAsArray: false,
+  base64Embeddings: true,
+  // No probe: a cloud API is not health-checked with a key-bearing GET on a timer.
+};
+
+/**
+ * Any server that claims OpenAI compatibility (LiteLLM, LM Studio, Azure's v1 surface, a vendor's
+ * endpoint...). Treated as OpenAI, except that base64 embeddings are not assumed: asking for floats
+ * works everywhere and we encode them ourselves.
+ */
+const openaiCompatible: OpenAICompatibleProfile = {
+  type: 'openai-compatible',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: false,
+  stopAsArray: false,
+  base64Embeddings: false,
+  healthPath: '/models',
+};
+
+/** vLLM: knows `max_completion_tokens` and base64 embeddings; errors carry integer codes. */
+const vllm: OpenAICompatibleProfile = {
+  type: 'vllm',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: false,
+  stopAsArray: false,
+  base64Embeddings: true,
+  healthPath: '/models',
+};
+
+/**
+ * TGI: `stop` must be an array; `max_tokens` is its own name (newer versions alias
+ * `max_completion_tokens`, older ones do not). It serves no embeddings (that is TEI, a separate
+ * server: configure TEI as `openai-compatible`).
+ */
+const tgi: OpenAICompatibleProfile = {
+  type: 'tgi',
+  operations: new Set<Operation>(['chat', 'completions']),
+  maxCompletionTokensAsMaxTokens: true,
+  stopAsArray: true,
+  base64Embeddings: false,
+  healthPath: '/models',
+};
+
+/** SGLang: like vLLM on the request side; flat error bodies and `finish_reason: "abort"` on output. */
+const sglang: OpenAICompatibleProfile = {
+  type: 'sglang',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: false,
+  stopAsArray: false,
+  base64Embeddings: true,
+  healthPath: '/models',
+};
+
+/** llama.cpp server: reads `n_predict`/`max_tokens` only; 503 "Loading model" until it is ready. */
+const llamacpp: OpenAICompatibleProfile = {
+  type: 'llamacpp',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: true,
+  stopAsArray: false,
+  base64Embeddings: false,
+  healthPath: '/models',
+};
+
+/**
+ * Ollama's `/v1` surface: reads `max_tokens` only. It ignores `tool_choice`, `logit_bias`, `user` and
+ * `n` without complaint, so they are forwarded as sent rather than dropped (the answer is the same and
+ * the fast path stays open). Older versions ignore `encoding_format`, so floats are asked for.
+ */
+const ollama: OpenAICompatibleProfile = {
+  type: 'ollama',
+  operations: allOperations,
+  maxCompletionTokensAsMaxTokens: true,
+  stopAsArray: false,
+  base64Embeddings: false,
+  healthPath: '/models',
+};
+
+export const profiles: readonly OpenAICompatibleProfile[] = [
+  openai, openaiCompatible, vllm, tgi, sglang, llamacpp, ollama,
+];

@@ -1,0 +1,73 @@
+/**
+ * The client's OpenAI request, for an OpenAI-compatible server. The body is the client's own, with
+ * `model` set to the deployment's upstream model and the profile's quirks applied (profiles.ts); for
+ * streams the upstream is always asked for usage, so tokens are counted even when the client did not
+ * ask (the stream translator hides it again). When nothing changes, the client's exact bytes are sent.
+ * Client headers are never forwarded: only ours, the provider's key and the provider's static headers.
+ */
+import type { ClientRequest, Operation, ProviderSettings, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import { isRecord, type JsonObject } from '../shared/json.js';
+import type { OpenAICompatibleProfile } from './profiles.js';
+
+const paths: Readonly<Record<Operation, string>> = {
+  chat: '/chat/completions',
+  completions: '/completions',
+  embeddings: '/embeddings',
+};
+
+export function buildRequest(profile: OpenAICompatibleProfile, req: ClientRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  const body = upstreamBody(profile, req, target.model);
+  return {
+    method: 'POST',
+    path: paths[req.operation],
+    headers: upstreamHeaders(target.provider, req.stream),
+    body: body === undefined ? req.raw : JSON.stringify(body),
+  };
+}
+
+export function upstreamHeaders(provider: ProviderSettings, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: stream ? 'text/event-stream' : 'application/json',
+  };
+  if (provider.apiKey) headers['authorization'] = `Bearer ${provider.apiKey}`;
+  // Lower-cased so that a configured `Authorization` replaces ours instead of being sent beside it.
+  for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+/**
+ * The body to send, or undefined when the client's bytes can go as they are. A shallow copy is made on
+ * the first change; `req.body` is never mutated (nested objects are replaced, not edited).
+ */
+export function upstreamBody(profile: OpenAICompatibleProfile, req: ClientRequest, model: string): JsonObject | undefined {
+  const body = req.body;
+  let copy: JsonObject | undefined;
+  const edit = (): JsonObject => (copy ??= { ...body });
+
+  if (body['model'] !== model) edit()['model'] = model;
+
+  if (req.stream && req.operation !== 'embeddings') {
+    const options = body['stream_options'];
+    if (!isRecord(options) || options['include_usage'] !== true) {
+      edit()['stream_options'] = { ...(isRecord(options) ? options : {}), include_usage: true };
+    }
+  }
+
+  if (profile.maxCompletionTokensAsMaxTokens && body['max_completion_tokens'] !== undefined) {
+    const value = body['max_completion_tokens'];
+    const out = edit();
+    delete out['max_completion_tokens'];
+    // The preferred field wins over a deprecated `max_tokens` sent beside it.
+    if (value !== null) out['max_tokens'] = value;
+  }
+
+  if (profile.stopAsArray && typeof body['stop'] === 'string') edit()['stop'] = [body['stop']];
+
+  if (req.operation === 'embeddings' && !profile.base64Embeddings && body['encoding_format'] === 'base64') {
+    // The response translator encodes the floats for the client (it reads the client's own body).
+    edit()['encoding_format'] = 'float';
+  }
+
+  return copy;
+}
