@@ -1,0 +1,165 @@
+/**
+ * A chat or legacy completion request, read once into what the simulator needs: the prompt's hash
+ * (the answer's seed), its size in tokens, the caps and stop strings, and the tool to call if the
+ * answer is a tool call. Only what would make a real server answer 400 is rejected; unknown fields
+ * are ignored, as both OpenAI and vLLM do.
+ */
+import { HASH_SEED, hashNumber, hashString } from './random.js';
+import { pickTool, type ToolSpec } from './tools.js';
+
+export type CompletionOperation = 'chat' | 'completions';
+
+export interface CompletionRequest {
+  operation: CompletionOperation;
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  n: number;
+  /** max_completion_tokens / max_tokens, when given. */
+  maxTokens: number | undefined;
+  stop: readonly string[];
+  promptTokens: number;
+  /** Hash of the prompt text and `seed`: the same request gets the same answer. */
+  promptHash: number;
+  /** The function to call when the answer is a tool call. */
+  tool: ToolSpec | undefined;
+}
+
+export interface Rejection {
+  status: number;
+  message: string;
+  param: string | null;
+}
+
+type Body = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const reject = (message: string, param: string | null): Rejection => ({ status: 400, message, param });
+
+export function isRejection(value: unknown): value is Rejection {
+  return typeof value === 'object' && value !== null && 'status' in value && 'message' in value;
+}
+
+/** Folds a prompt's text into a hash and a character count, one pass, no copies. */
+class PromptDigest {
+  hash = HASH_SEED;
+  chars = 0;
+
+  text(value: string): void {
+    this.hash = hashString(value, this.hash);
+    this.chars += value.length;
+  }
+
+  /** Message content: a string, or parts of which the text ones count (others only hash). */
+  content(value: unknown): string {
+    if (typeof value === 'string') {
+      this.text(value);
+      return value;
+    }
+    if (!Array.isArray(value)) return '';
+    let joined = '';
+    for (const part of value) {
+      if (isRecord(part) && typeof part['text'] === 'string') {
+        this.text(part['text']);
+        joined += part['text'];
+      } else if (part !== null && part !== undefined) {
+        this.hash = hashString(JSON.stringify(part), this.hash);
+      }
+    }
+    return joined;
+  }
+
+  tokens(): number {
+    return Math.max(1, Math.ceil(this.chars / 4));
+  }
+}
+
+function readMessages(body: Body, digest: PromptDigest): { role: string; text: string } | Rejection {
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return reject("'messages' must be a non-empty array", 'messages');
+  let last = { role: '', text: '' };
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
+    if (!isRecord(message) || typeof message['role'] !== 'string') return reject(`messages[${i}] must be an object with a string 'role'`, `messages[${i}]`);
+    const role = message['role'];
+    digest.hash = hashString(role, digest.hash);
+    const text = digest.content(message['content']);
+    if (message['tool_calls'] !== undefined) digest.hash = hashString(JSON.stringify(message['tool_calls']), digest.hash);
+    last = { role, text };
+  }
+  return last;
+}
+
+function readPrompt(body: Body, digest: PromptDigest): Rejection | undefined {
+  const prompt = body['prompt'];
+  const parts = Array.isArray(prompt) ? prompt : [prompt];
+  if (prompt === undefined || prompt === null || parts.length === 0) return reject("'prompt' is required", 'prompt');
+  let tokenIds = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') digest.text(part);
+    else if (typeof part === 'number' && Number.isInteger(part)) {
+      digest.hash = hashNumber(part, digest.hash);
+      tokenIds += 1;
+    } else if (Array.isArray(part) && part.every((t) => Number.isInteger(t))) {
+      for (const t of part as number[]) digest.hash = hashNumber(t, digest.hash);
+      tokenIds += part.length;
+    } else return reject("'prompt' must be a string, an array of strings, or token ids", 'prompt');
+  }
+  // Token ids are already tokens; text is estimated at four characters per token.
+  digest.chars += tokenIds * 4;
+  return undefined;
+}
+
+function readStop(value: unknown): string[] | Rejection {
+  if (value === undefined || value === null) return [];
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) return reject("'stop' must be a string or an array of strings", 'stop');
+  return (list as string[]).filter((s) => s !== '');
+}
+
+function readPositiveInt(body: Body, key: string, max: number): number | undefined | Rejection {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) return reject(`'${key}' must be an integer between 1 and ${max}`, key);
+  return value as number;
+}
+
+export function parseCompletionRequest(operation: CompletionOperation, body: unknown): CompletionRequest | Rejection {
+  if (!isRecord(body)) return reject('The request body must be a JSON object', null);
+  const model = body['model'];
+  if (typeof model !== 'string' || model === '') return reject("'model' is required", 'model');
+  const digest = new PromptDigest();
+  let tool: ToolSpec | undefined;
+  if (operation === 'chat') {
+    const last = readMessages(body, digest);
+    if (isRejection(last)) return last;
+    tool = pickTool(body['tools'], body['tool_choice'], last);
+  } else {
+    const problem = readPrompt(body, digest);
+    if (problem) return problem;
+  }
+  if (Number.isInteger(body['seed'])) digest.hash = hashNumber(body['seed'] as number, digest.hash);
+  const n = readPositiveInt(body, 'n', 128);
+  if (isRejection(n)) return n;
+  const capKey = operation === 'chat' && body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null ? 'max_completion_tokens' : 'max_tokens';
+  const maxTokens = readPositiveInt(body, capKey, Number.MAX_SAFE_INTEGER);
+  if (isRejection(maxTokens)) return maxTokens;
+  const stop = readStop(body['stop']);
+  if (!Array.isArray(stop)) return stop;
+  const streamOptions = body['stream_options'];
+  return {
+    operation,
+    model,
+    stream: body['stream'] === true,
+    includeUsage: isRecord(streamOptions) && streamOptions['include_usage'] === true,
+    n: n ?? 1,
+    maxTokens,
+    stop,
+    promptTokens: digest.tokens(),
+    promptHash: digest.hash,
+    tool,
+  };
+}

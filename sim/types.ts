@@ -1,0 +1,140 @@
+/**
+ * The simulator's public contract: options, stats and the handle returned by `startSimulator`. The
+ * demo, the end-to-end tests, the benchmark and the failover drills all code against these names.
+ */
+import type { Fault } from './faults.js';
+
+export type SimKind = 'openai' | 'vllm';
+
+/** What a request asks the upstream to do; `other` is health, metrics and unknown paths. */
+export type SimOperation = 'chat' | 'completions' | 'embeddings' | 'models' | 'other';
+
+export interface SimulatorOptions {
+  kind: SimKind;
+  /** The served model name; the vllm kind 404s any other `model`. */
+  model: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Time to first token, default 50. */
+  ttftMs?: number;
+  /** Time per output token, default 10. */
+  tpotMs?: number;
+  /** Tokens per answer unless max_tokens/max_completion_tokens is smaller; default 24. */
+  outputTokens?: number;
+  /** vllm: sequences generating at once, the rest wait FIFO; default 16. */
+  maxConcurrency?: number;
+  /** vllm: KV capacity behind kv_cache_usage_perc; default 65536. */
+  kvCacheTokens?: number;
+  /** When set, /v1 requests need `Authorization: Bearer <apiKey>` or get 401. */
+  apiKey?: string;
+  /** Probability 0..1 of a 500 on any chat or legacy completion request; default 0. */
+  failRate?: number;
+  /** Seeds all randomness (failRate, fault probability); default 1. */
+  seed?: number;
+  /** Default 16. */
+  embeddingDims?: number;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  kind: SimKind;
+  model: string;
+  host: string;
+  port: number;
+  ttftMs: number;
+  tpotMs: number;
+  outputTokens: number;
+  maxConcurrency: number;
+  kvCacheTokens: number;
+  apiKey: string | undefined;
+  failRate: number;
+  seed: number;
+  embeddingDims: number;
+}
+
+/**
+ * Counters since the last reset. `requests` and `byOperation` count every request but the /sim
+ * admin API; `completed`, `aborted` and `inFlight` count the /v1 operations only (not health checks,
+ * metrics scrapes or unknown paths).
+ */
+export interface SimStats {
+  requests: number;
+  byOperation: Record<SimOperation, number>;
+  /** Responses fully sent, whatever their status (errors included). */
+  completed: number;
+  /** Requests whose client left before the response was fully sent (not resets or cuts we made). */
+  aborted: number;
+  inFlight: number;
+  faultsApplied: number;
+  /** Sequences generating now (vllm: at most maxConcurrency). */
+  running: number;
+  /** Sequences queued for a slot (vllm only; always 0 for openai). */
+  waiting: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body, or null when there was none or it was not JSON. */
+  body: unknown;
+  /** Arrival time, ms since the epoch. */
+  at: number;
+}
+
+export interface RunningSimulator {
+  readonly kind: SimKind;
+  readonly model: string;
+  readonly port: number;
+  /** e.g. http://127.0.0.1:PORT */
+  readonly origin: string;
+  /** Base URL for OpenAI clients: `${origin}/v1`. */
+  readonly url: string;
+  stats(): SimStats;
+  resetStats(): void;
+  /** Replaces the fault list; throws on an invalid fault. */
+  setFaults(faults: Fault[]): void;
+  clearFaults(): void;
+  /** The last 50 requests, oldest first. */
+  recentRequests(): RecordedRequest[];
+  /** Closes the server and destroys open sockets, hung requests included. */
+  close(): Promise<void>;
+}
+
+export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+  const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`simulator option ${name} must be a number >= 0, got ${String(value)}`);
+    return v;
+  };
+  const positiveInt = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`simulator option ${name} must be an integer >= 1, got ${String(value)}`);
+    return v;
+  };
+  const port = (value: number): number => {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`simulator option port must be an integer 0..65535, got ${String(value)}`);
+    return value;
+  };
+  if (options.kind !== 'openai' && options.kind !== 'vllm') throw new RangeError(`simulator kind must be openai or vllm, got ${String(options.kind)}`);
+  if (typeof options.model !== 'string' || options.model === '') throw new RangeError('simulator option model must be a non-empty string');
+  const failRate = nonNegative('failRate', options.failRate, 0);
+  if (failRate > 1) throw new RangeError(`simulator option failRate must be within 0..1, got ${failRate}`);
+  return {
+    kind: options.kind,
+    model: options.model,
+    host: options.host ?? '127.0.0.1',
+    port: options.port === undefined ? 0 : port(options.port),
+    ttftMs: nonNegative('ttftMs', options.ttftMs, 50),
+    tpotMs: nonNegative('tpotMs', options.tpotMs, 10),
+    outputTokens: positiveInt('outputTokens', options.outputTokens, 24),
+    maxConcurrency: positiveInt('maxConcurrency', options.maxConcurrency, 16),
+    kvCacheTokens: positiveInt('kvCacheTokens', options.kvCacheTokens, 65536),
+    apiKey: options.apiKey === '' ? undefined : options.apiKey,
+    failRate,
+    seed: Math.trunc(nonNegative('seed', options.seed, 1)),
+    embeddingDims: positiveInt('embeddingDims', options.embeddingDims, 16),
+  };
+}
