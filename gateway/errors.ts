@@ -95,17 +95,22 @@ const codeOfKind: Record<UpstreamErrorKind, ErrorCode> = {
  * Turns an upstream failure into what the client sees. Client-fault kinds keep the provider's reason
  * (the client must fix its request); deployment-fault kinds name the deployment, never a credential.
  */
-export function gatewayErrorFromUpstream(err: UpstreamError, deploymentId: string): GatewayError {
+export function gatewayErrorFromUpstream(
+  err: UpstreamError,
+  deploymentId: string,
+  redact: (text: string) => string = (text) => text,
+): GatewayError {
   const code = codeOfKind[err.kind];
   const where = `deployment '${deploymentId}'`;
+  const message = redact(err.message);
   switch (err.kind) {
     case 'bad_request':
-      return new GatewayError(code, err.message, {
+      return new GatewayError(code, message, {
         param: err.param ?? null, bodyCode: err.code ?? null, deploymentId, cause: err,
       });
     case 'context_length':
     case 'content_filter':
-      return new GatewayError(code, err.message, { param: err.param ?? (err.kind === 'context_length' ? 'messages' : null), deploymentId, cause: err });
+      return new GatewayError(code, message, { param: err.param ?? (err.kind === 'context_length' ? 'messages' : null), deploymentId, cause: err });
     case 'auth':
       // The upstream's own text can quote part of our key ("Incorrect API key provided: sk-ab***yz"): never forward it.
       return new GatewayError(code, `The upstream provider rejected the gateway's credentials for ${where} (HTTP ${err.status ?? '?'}). An operator must check the provider's API key.`, { deploymentId, cause: err });
@@ -115,16 +120,16 @@ export function gatewayErrorFromUpstream(err: UpstreamError, deploymentId: strin
         headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
         headers['retry-after-ms'] = String(Math.max(0, Math.round(err.retryAfterMs)));
       }
-      return new GatewayError(code, `Rate limit reached upstream on ${where}: ${err.message}`, { headers, deploymentId, cause: err });
+      return new GatewayError(code, `Rate limit reached upstream on ${where}: ${message}`, { headers, deploymentId, cause: err });
     }
     case 'overloaded':
-      return new GatewayError(code, `Upstream ${where} is overloaded: ${err.message}`, { deploymentId, cause: err });
+      return new GatewayError(code, `Upstream ${where} is overloaded: ${message}`, { deploymentId, cause: err });
     case 'timeout':
-      return new GatewayError(code, `Upstream ${where} timed out: ${err.message}`, { deploymentId, cause: err });
+      return new GatewayError(code, `Upstream ${where} timed out: ${message}`, { deploymentId, cause: err });
     case 'not_found':
-      return new GatewayError(code, `Upstream ${where} does not serve its configured model: ${err.message}`, { deploymentId, cause: err });
+      return new GatewayError(code, `Upstream ${where} does not serve its configured model: ${message}`, { deploymentId, cause: err });
     case 'connection':
     case 'server':
-      return new GatewayError(code, `Upstream ${where} failed: ${err.message}`, { deploymentId, cause: err });
+      return new GatewayError(code, `Upstream ${where} failed: ${message}`, { deploymentId, cause: err });
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * Why an attempt's AbortController fired. The transport hands the reason back, so the executor can tell
+ * a client that left (stop quietly) from a deadline (504) from a silent or stalled upstream (failover).
+ */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+    this.name = 'ClientGone';
+  }
+}
+
+export class DeadlineExceeded extends Error {
+  constructor(readonly totalMs: number) {
+    super(`the request's deadline of ${totalMs} ms passed`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/** The upstream accepted the request but sent no first token in time. */
+export class FirstTokenTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no first token within ${ms} ms`);
+    this.name = 'FirstTokenTimeout';
+  }
+}
+
+/** The upstream stream went silent for too long. */
+export class StreamIdle extends Error {
+  constructor(readonly ms: number) {
+    super(`the stream stalled: no chunk for ${ms} ms`);
+    this.name = 'StreamIdle';
+  }
+}

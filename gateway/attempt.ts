@@ -1,0 +1,151 @@
+/**
+ * One attempt at one deployment: its own AbortController (linked to the client and to the request's
+ * deadline), the upstream call through the deployment's endpoint pool, and the mapping of whatever
+ * goes wrong into an UpstreamError. Opossum-style shared abort controllers are avoided on purpose:
+ * one attempt's timeout must never abort another's.
+ */
+import type { Readable } from 'node:stream';
+import type { ClientRequest } from '../adapters/types.js';
+import type { UpstreamResponse } from '../adapters/transport.js';
+import type { Endpoint } from '../gpu-pool/endpoint-pool.js';
+import { UpstreamError, upstreamErrorOf } from './upstream-error.js';
+import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle } from './abort-reasons.js';
+import { sharedClock, type ClockTimer } from './coarse-clock.js';
+import type { DeploymentRuntime } from './runtime.js';
+
+const maxErrorBody = 64 * 1024;
+const maxResponseBody = 64 * 1024 * 1024;
+
+export class AttemptControl {
+  readonly controller = new AbortController();
+  private readonly unlinkClient: () => void;
+  private deadlineTimer: ClockTimer | undefined;
+  private firstTokenTimer: ClockTimer | undefined;
+  private idleTimer: ClockTimer | undefined;
+  private idleMs = 0;
+  private lastActivity = 0;
+
+  constructor(clientSignal: AbortSignal, deadlineAt: number, totalMs: number) {
+    const onClientAbort = () => this.controller.abort(new ClientGone());
+    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    this.unlinkClient = () => clientSignal.removeEventListener('abort', onClientAbort);
+    if (clientSignal.aborted) this.controller.abort(new ClientGone());
+    this.deadlineTimer = sharedClock.schedule(deadlineAt, () => this.controller.abort(new DeadlineExceeded(totalMs)));
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Abort unless a first token arrives by `at`. */
+  armFirstToken(at: number, ms: number): void {
+    this.firstTokenTimer = sharedClock.schedule(at, () => this.controller.abort(new FirstTokenTimeout(ms)));
+  }
+
+  firstTokenArrived(): void {
+    sharedClock.cancel(this.firstTokenTimer);
+    this.firstTokenTimer = undefined;
+  }
+
+  /** From now on, abort when no activity() is reported for `ms`. */
+  armIdle(ms: number): void {
+    this.idleMs = ms;
+    this.lastActivity = performance.now();
+    this.scheduleIdle();
+  }
+
+  /** A chunk arrived: cheap (no timer work); the idle timer re-checks when it fires. */
+  activity(): void {
+    this.lastActivity = performance.now();
+  }
+
+  private scheduleIdle(): void {
+    this.idleTimer = sharedClock.schedule(this.lastActivity + this.idleMs, () => {
+      if (performance.now() - this.lastActivity >= this.idleMs) this.controller.abort(new StreamIdle(this.idleMs));
+      else this.scheduleIdle();
+    });
+  }
+
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+  }
+
+  dispose(): void {
+    this.unlinkClient();
+    sharedClock.cancel(this.deadlineTimer);
+    sharedClock.cancel(this.firstTokenTimer);
+    sharedClock.cancel(this.idleTimer);
+  }
+}
+
+/**
+ * Sends the request and returns a 2xx response; any other status is read (capped) and classified by
+ * the adapter into a thrown UpstreamError.
+ */
+export async function sendToUpstream(
+  deployment: DeploymentRuntime,
+  endpoint: Endpoint,
+  req: ClientRequest,
+  control: AttemptControl,
+  timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number },
+): Promise<UpstreamResponse> {
+  const { adapter } = deployment.provider;
+  const httpReq = adapter.buildRequest(req, deployment.target);
+  const res = await endpoint.transport.request(httpReq, control.signal, timeouts);
+  if (res.status >= 200 && res.status < 300) return res;
+  const text = (await readCapped(res.body, maxErrorBody, control.signal)).toString('utf8');
+  throw new UpstreamError(adapter.classifyError(res.status, text, res.headers));
+}
+
+/** Reads a whole body, failing as an upstream `server` error past `limit` bytes. */
+export async function readBody(body: Readable, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxResponseBody) {
+        body.destroy();
+        throw new UpstreamError(upstreamErrorOf('server', `upstream response larger than ${maxResponseBody} bytes`));
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw asAttemptError(err, signal);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+async function readCapped(body: Readable, limit: number, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+      size += chunk.length;
+    }
+  } catch (err) {
+    throw asAttemptError(err, signal);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Whatever an attempt threw, as either an abort reason we caused (ClientGone, DeadlineExceeded) or an
+ * UpstreamError the router can decide on. First-token and idle timeouts are the upstream's fault.
+ */
+export function asAttemptError(err: unknown, signal: AbortSignal): unknown {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  const cause = reason ?? err;
+  if (cause instanceof ClientGone || cause instanceof DeadlineExceeded) return cause;
+  if (cause instanceof FirstTokenTimeout || cause instanceof StreamIdle) {
+    return new UpstreamError(upstreamErrorOf('timeout', cause.message), { cause });
+  }
+  if (err instanceof UpstreamError) return err;
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new UpstreamError(upstreamErrorOf('timeout', 'the upstream went silent'), { cause: err });
+  }
+  const message = (err as Error | null)?.message ?? String(err);
+  return new UpstreamError(upstreamErrorOf('connection', `the upstream connection failed: ${message}`), { cause: err });
+}

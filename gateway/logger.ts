@@ -1,0 +1,27 @@
+/**
+ * Structured JSON logs (pino). Request logs carry chosen fields only (never headers or bodies); the
+ * redact list is a second line of defence should anyone ever log a request or a provider config.
+ */
+import { pino, type Logger } from 'pino';
+
+export const redactPaths = [
+  'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["api-key"]',
+  'headers.authorization', 'headers["x-api-key"]', 'headers["api-key"]',
+  '*.api_key', '*.apiKey', '*.key', 'providers.*.api_key', 'keys[*].key', 'settings.apiKey',
+];
+
+export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  return pino(
+    {
+      level,
+      base: { service: 'switchyard' },
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? process.stdout,
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,92 @@
+/**
+ * The Prometheus metrics (DESIGN §5: names are a contract that dashboards and alerts rely on).
+ * Labels are bounded sets: route, deployment, provider, operation, status class, outcome kind.
+ * Never a user, a key or a prompt. Each gateway instance owns its Registry (tests run several).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'operation' | 'deployment' | 'status_class'>;
+  readonly requestDuration: Histogram<'route' | 'operation' | 'deployment' | 'status_class' | 'stream'>;
+  readonly timeToFirstToken: Histogram<'route' | 'deployment'>;
+  readonly attempts: Counter<'route' | 'deployment' | 'provider' | 'outcome'>;
+  readonly tokens: Counter<'route' | 'deployment' | 'type'>;
+  readonly costUsd: Counter<'route' | 'deployment'>;
+  readonly inFlight: Gauge<'route'>;
+  readonly clientAborts: Counter<'route'>;
+  readonly streamErrors: Counter<'route' | 'deployment' | 'kind'>;
+}
+
+export const metricNames = {
+  requests: 'switchyard_requests_total',
+  requestDuration: 'switchyard_request_duration_seconds',
+  timeToFirstToken: 'switchyard_time_to_first_token_seconds',
+  attempts: 'switchyard_upstream_attempts_total',
+  tokens: 'switchyard_tokens_total',
+  costUsd: 'switchyard_cost_usd_total',
+  inFlight: 'switchyard_in_flight_requests',
+  clientAborts: 'switchyard_client_aborts_total',
+  streamErrors: 'switchyard_stream_errors_total',
+  buildInfo: 'switchyard_build_info',
+} as const;
+
+export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  new Gauge({ name: metricNames.buildInfo, help: 'Always 1; the labels say which Switchyard build runs.', labelNames: ['version'], registers })
+    .set({ version }, 1);
+
+  return {
+    registry,
+    requests: new Counter({
+      name: metricNames.requests,
+      help: 'Client requests answered, by route, operation, answering deployment ("none" if none answered) and HTTP status class.',
+      labelNames: ['route', 'operation', 'deployment', 'status_class'], registers,
+    }),
+    requestDuration: new Histogram({
+      name: metricNames.requestDuration,
+      help: 'Time from request received to response complete (end of stream for streams), in seconds.',
+      labelNames: ['route', 'operation', 'deployment', 'status_class', 'stream'], registers,
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    }),
+    timeToFirstToken: new Histogram({
+      name: metricNames.timeToFirstToken,
+      help: 'Streams: time from request received to the first chunk sent to the client, in seconds (GenAI semconv time_to_first_token).',
+      labelNames: ['route', 'deployment'], registers,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    }),
+    attempts: new Counter({
+      name: metricNames.attempts,
+      help: 'Upstream attempts by outcome: success, or the UpstreamError kind (rate_limited, overloaded, timeout, connection, server, ...), or aborted.',
+      labelNames: ['route', 'deployment', 'provider', 'outcome'], registers,
+    }),
+    tokens: new Counter({
+      name: metricNames.tokens,
+      help: 'Tokens used by answered requests, as reported by the upstream; type is input or output (GenAI semconv gen_ai.token.type).',
+      labelNames: ['route', 'deployment', 'type'], registers,
+    }),
+    costUsd: new Counter({
+      name: metricNames.costUsd,
+      help: 'Estimated cost in USD of answered requests, from the deployment price and reported usage.',
+      labelNames: ['route', 'deployment'], registers,
+    }),
+    inFlight: new Gauge({
+      name: metricNames.inFlight,
+      help: 'Client requests being processed now.',
+      labelNames: ['route'], registers,
+    }),
+    clientAborts: new Counter({
+      name: metricNames.clientAborts,
+      help: 'Requests whose client disconnected before the response was complete.',
+      labelNames: ['route'], registers,
+    }),
+    streamErrors: new Counter({
+      name: metricNames.streamErrors,
+      help: 'Streams that failed after the first byte reached the client, ended with an error event.',
+      labelNames: ['route', 'deployment', 'kind'], registers,
+    }),
+  };
+}

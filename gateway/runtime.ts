@@ -1,0 +1,165 @@
+/**
+ * A Runtime is everything built from one validated Config: providers with their endpoint pools,
+ * deployments, routes and the key index, with every lookup the hot path needs prepared once.
+ * A config reload builds a new Runtime and swaps one reference (RuntimeHolder); requests in flight
+ * finish on the Runtime they started with.
+ */
+import type { Capability, Config, RouteConfig } from '../config/schema.js';
+import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../adapters/types.js';
+import { adapterFor } from '../adapters/index.js';
+import { createEndpointPool, type EndpointPool } from '../gpu-pool/endpoint-pool.js';
+import { buildKeyIndex, type KeyIndex } from './keys.js';
+import { SecretRedactor } from './redact.js';
+import { parseByteSize } from '../config/byte-size.js';
+
+export interface ProviderRuntime {
+  readonly id: string;
+  readonly type: string;
+  readonly adapter: ProviderAdapter;
+  readonly settings: ProviderSettings;
+  readonly pool: EndpointPool;
+}
+
+export interface Price {
+  readonly inputPerMTok: number;
+  readonly outputPerMTok: number;
+}
+
+export interface DeploymentRuntime {
+  readonly id: string;
+  readonly provider: ProviderRuntime;
+  /** Prepared once: what adapters need to address this deployment. */
+  readonly target: UpstreamTarget;
+  readonly price: Price;
+  readonly contextWindow: number | undefined;
+  readonly capabilities: ReadonlySet<Capability>;
+  readonly operations: ReadonlySet<Operation>;
+}
+
+export interface Timeouts {
+  readonly firstTokenMs: number;
+  readonly idleMs: number;
+  readonly totalMs: number;
+}
+
+export interface RouteRuntime {
+  readonly name: string;
+  readonly strategy: RouteConfig['strategy'];
+  readonly targets: readonly DeploymentRuntime[];
+  readonly fallbacks: readonly DeploymentRuntime[];
+  readonly timeouts: Timeouts;
+  /** Operations at least one of the route's deployments serves. */
+  readonly operations: ReadonlySet<Operation>;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  readonly routes: ReadonlyMap<string, RouteRuntime>;
+  readonly keys: KeyIndex;
+  readonly redactor: SecretRedactor;
+  readonly bodyLimitBytes: number;
+  /** Unix seconds when this Runtime was built (the `created` of /v1/models entries). */
+  readonly createdAt: number;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
+  resolveEndpoint?: (url: string) => string;
+}
+
+export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
+  const resolve = options.resolveEndpoint ?? ((url: string) => url);
+  const providers = new Map<string, ProviderRuntime>();
+  for (const [id, p] of Object.entries(config.providers)) {
+    const urls = (p.endpoints ?? [p.base_url!]).map(resolve);
+    const settings: ProviderSettings = {
+      id,
+      type: p.type,
+      headers: p.headers,
+      ...(p.api_key ? { apiKey: p.api_key } : {}),
+    };
+    providers.set(id, {
+      id,
+      type: p.type,
+      adapter: adapterFor(p.type),
+      settings,
+      pool: createEndpointPool(urls, { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms }),
+    });
+  }
+
+  const deployments = new Map<string, DeploymentRuntime>();
+  for (const [id, d] of Object.entries(config.deployments)) {
+    const provider = providers.get(d.provider);
+    if (!provider) throw new Error(`deployment '${id}': unknown provider '${d.provider}'`);
+    deployments.set(id, {
+      id,
+      provider,
+      target: { deploymentId: id, model: d.model, provider: provider.settings },
+      price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
+      contextWindow: d.context_window,
+      capabilities: new Set(d.capabilities),
+      operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
+    });
+  }
+
+  const deploymentOf = (route: string, id: string): DeploymentRuntime => {
+    const d = deployments.get(id);
+    if (!d) throw new Error(`route '${route}': unknown deployment '${id}'`);
+    return d;
+  };
+  const routes = new Map<string, RouteRuntime>();
+  for (const [name, r] of Object.entries(config.routes)) {
+    const targets = r.targets.map((id) => deploymentOf(name, id));
+    const fallbacks = r.fallbacks.map((id) => deploymentOf(name, id));
+    const operations = new Set<Operation>();
+    for (const d of [...targets, ...fallbacks]) for (const op of d.operations) operations.add(op);
+    routes.set(name, {
+      name,
+      strategy: r.strategy,
+      targets,
+      fallbacks,
+      timeouts: { firstTokenMs: r.timeouts.first_token_ms, idleMs: r.timeouts.idle_ms, totalMs: r.timeouts.total_ms },
+      operations,
+    });
+  }
+
+  const secrets = [
+    ...Object.values(config.providers).map((p) => p.api_key),
+    ...Object.values(config.providers).flatMap((p) => Object.values(p.headers)),
+    ...config.keys.map((k) => k.key),
+  ];
+
+  return {
+    config,
+    providers,
+    deployments,
+    routes,
+    keys: buildKeyIndex(config.keys),
+    redactor: new SecretRedactor(secrets),
+    bodyLimitBytes: parseByteSize(config.server.body_limit),
+    createdAt: Math.floor(Date.now() / 1000),
+    async close() {
+      await Promise.all([...providers.values()].map((p) => p.pool.close()));
+    },
+  };
+}
+
+/** The one mutable reference to the current Runtime. */
+export class RuntimeHolder {
+  constructor(private runtime: Runtime) {}
+
+  get current(): Runtime {
+    return this.runtime;
+  }
+
+  /** Swaps in a new Runtime; the old one's connections close once its requests have had time to finish. */
+  swap(next: Runtime, drainMs = 30_000): Runtime {
+    const previous = this.runtime;
+    this.runtime = next;
+    setTimeout(() => void previous.close(), drainMs).unref();
+    return previous;
+  }
+}

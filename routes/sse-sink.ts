@@ -1,0 +1,55 @@
+/**
+ * The StreamSink over an HTTP response: Server-Sent Events as OpenAI frames them (`data: <json>` and a
+ * blank line, `data: [DONE]` at the end, no `event:` lines). Headers are committed only on open(), so
+ * everything before the first chunk can still fail over or become a normal HTTP error.
+ */
+import type { ServerResponse } from 'node:http';
+import type { GatewayError } from '../gateway/errors.js';
+import type { StreamSink } from '../gateway/execute.js';
+import type { DeploymentRuntime } from '../gateway/runtime.js';
+
+export class SseSink implements StreamSink {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly routeName: string,
+  ) {}
+
+  open(answer: { deployment: DeploymentRuntime; attempts: number }): void {
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      // Proxies such as nginx must pass each event on at once.
+      'x-accel-buffering': 'no',
+      'x-switchyard-route': this.routeName,
+      'x-switchyard-deployment': answer.deployment.id,
+      'x-switchyard-attempts': String(answer.attempts),
+    });
+  }
+
+  chunk(json: string): boolean {
+    return this.res.write(`data: ${json}\n\n`);
+  }
+
+  drain(): Promise<void> {
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+
+  done(): void {
+    this.res.end('data: [DONE]\n\n');
+  }
+
+  fail(error: GatewayError): void {
+    // openai-node throws APIError on a data event whose JSON has a top-level `error` (v5, v6 and v7).
+    this.res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The two commands a newcomer runs, as real processes: `switchyard start` on the embedded default
+ * config (simulated upstreams, no keys) answers a request at once, and SIGTERM exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+function startCli(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: () => string }> {
+  child = spawn(process.execPath, ['bin/switchyard.mjs', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 15 s:\n${out}`)), 15_000);
+    child!.stdout!.on('data', () => {
+      const m = /OpenAI base URL: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, output: () => out });
+      }
+    });
+    child!.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+function exitCode(proc: ChildProcess): Promise<number | null> {
+  return proc.exitCode !== null ? Promise.resolve(proc.exitCode) : new Promise((r) => proc.once('exit', (code) => r(code)));
+}
+
+describe('switchyard start (the embedded default config)', () => {
+  it('serves the demo routes, prints copy-paste examples, and exits 0 on SIGTERM', async () => {
+    const { url, output } = await startCli(['start'], { PORT: '0' });
+    expect(output()).toContain('curl ');
+    expect(output()).toContain("new OpenAI({ baseURL: '");
+    const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
+    const chat = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Hello!' }] });
+    expect(chat.choices[0]!.message.content).toBeTruthy();
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('chat');
+    const emb = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' });
+    expect(emb.data[0]!.embedding.length).toBeGreaterThan(0);
+    child!.kill('SIGTERM');
+    expect(await exitCode(child!)).toBe(0);
+  });
+
+  it('refuses to start on an invalid config, naming file:line:col', async () => {
+    child = spawn(process.execPath, ['bin/switchyard.mjs', 'start', '--config', 'test/fixtures/config/bad-route.yaml'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await exitCode(child)).toBe(1);
+    expect(err).toMatch(/bad-route\.yaml:\d+:\d+: routes\.chat\.targets\[0\]/);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Starts a real gateway (Express app on port 0, real undici transports) in front of in-process
+ * simulators, from a YAML config text, for end-to-end tests driven by the official openai SDK.
+ */
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { loadConfigText, formatIssue } from '../../config/loader.js';
+import { startSwitchyard, type RunningGateway } from '../../cli/start.js';
+import type { RunningSimulator } from '../../sim/index.js';
+
+export interface TestGateway extends RunningGateway {
+  readonly baseURL: string;
+  client(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
+  sim(name: string): RunningSimulator;
+}
+
+export async function startTestGateway(yaml: string, env: Record<string, string> = {}): Promise<TestGateway> {
+  const loaded = loadConfigText(yaml, 'test.yaml', env);
+  if (!loaded.ok) throw new Error(`test config invalid:\n${loaded.errors.map(formatIssue).join('\n')}`);
+  const gw = await startSwitchyard({
+    config: loaded.config,
+    port: 0,
+    host: '127.0.0.1',
+    logger: pino({ level: 'silent' }),
+    processMetrics: false,
+  });
+  const baseURL = `${gw.url}/v1`;
+  return Object.assign(gw, {
+    baseURL,
+    client: (options: { apiKey?: string; maxRetries?: number } = {}) =>
+      new OpenAI({ baseURL, apiKey: options.apiKey ?? 'test-key', maxRetries: options.maxRetries ?? 0, timeout: 15_000 }),
+    sim: (name: string) => {
+      const s = gw.simulators.get(name);
+      if (!s) throw new Error(`no simulator '${name}'`);
+      return s;
+    },
+  });
+}
+
+/** A small config: a two-server vLLM pool with an OpenAI fallback, and an embeddings route. */
+export function demoConfig(overrides: { timeouts?: string; keys?: string; serverExtra?: string } = {}): string {
+  return `
+version: 1
+server:
+  port: 0
+  ${overrides.serverExtra ?? ''}
+simulators:
+  gpu-a: { kind: vllm, model: llama, ttft_ms: 5, tpot_ms: 1, output_tokens: 12 }
+  gpu-b: { kind: vllm, model: llama, ttft_ms: 5, tpot_ms: 1, output_tokens: 12 }
+  cloud: { kind: openai, model: gpt-4o-mini-2024-07-18, ttft_ms: 5, tpot_ms: 1, output_tokens: 12, api_key: sk-test-cloud-secret-123456 }
+  embed: { kind: openai, model: text-embedding-3-small, ttft_ms: 1 }
+providers:
+  gpu: { type: vllm, endpoints: [sim://gpu-a, sim://gpu-b] }
+  cloud: { type: openai, base_url: sim://cloud, api_key: sk-test-cloud-secret-123456 }
+  embeddings: { type: openai, base_url: sim://embed }
+deployments:
+  llama@gpu: { provider: gpu, model: llama, capabilities: [tools, prefill] }
+  mini@cloud: { provider: cloud, model: gpt-4o-mini-2024-07-18, price: { input_per_mtok: 0.15, output_per_mtok: 0.6 } }
+  embed@cloud: { provider: embeddings, model: text-embedding-3-small, operations: [embeddings] }
+routes:
+  chat:
+    targets: [llama@gpu]
+    fallbacks: [mini@cloud]
+    ${overrides.timeouts ?? ''}
+  mini:
+    targets: [mini@cloud]
+    ${overrides.timeouts ?? ''}
+  embed:
+    targets: [embed@cloud]
+${overrides.keys ?? ''}
+`;
+}
+
+/** Reads an SSE response body into its `data:` payloads. */
+export async function readSse(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .map((e) => e.trim())
+    .filter((e) => e.startsWith('data:'))
+    .map((e) => e.slice('data:'.length).trim());
+}
