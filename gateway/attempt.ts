@@ -98,22 +98,22 @@ export async function sendToUpstream(
 }
 
 /** Reads a whole body, failing as an upstream `server` error past `limit` bytes. */
-export async function readBody(body: Readable, signal: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+export function readBody(body: Readable, signal: AbortSignal): Promise<Buffer> {
+  // Plain listeners rather than an async iterator: this runs for every non-stream attempt.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxResponseBody) {
-        body.destroy();
-        throw new UpstreamError(upstreamErrorOf('server', `upstream response larger than ${maxResponseBody} bytes`));
+        body.destroy(new UpstreamError(upstreamErrorOf('server', `upstream response larger than ${maxResponseBody} bytes`)));
+        return;
       }
       chunks.push(chunk);
-    }
-  } catch (err) {
-    throw asAttemptError(err, signal);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    body.once('error', (err) => reject(asAttemptError(err, signal)));
+  });
 }
 
 async function readCapped(body: Readable, limit: number, signal: AbortSignal): Promise<Buffer> {

@@ -30,8 +30,29 @@ export function costUsd(usage: Usage, deployment: DeploymentRuntime): number {
   return (usage.promptTokens * deployment.price.inputPerMTok + usage.completionTokens * deployment.price.outputPerMTok) / 1e6;
 }
 
+/** Label sets recur (a few routes × deployments × outcomes): resolve each metric child once, not per request. */
+function childCache<T>(make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let child = cache.get(key);
+    if (child === undefined) {
+      child = make(key);
+      cache.set(key, child);
+    }
+    return child;
+  };
+}
+
 export class Telemetry {
-  constructor(readonly metrics: GatewayMetrics) {}
+  private readonly attemptChild;
+  private readonly requestChild;
+  private readonly durationChild;
+
+  constructor(readonly metrics: GatewayMetrics) {
+    this.attemptChild = childCache((key) => metrics.attempts.labels(...(key.split('\u0000') as [string, string, string, string])));
+    this.requestChild = childCache((key) => metrics.requests.labels(...(key.split('\u0000') as [string, string, string, string])));
+    this.durationChild = childCache((key) => metrics.requestDuration.labels(...(key.split('\u0000') as [string, string, string, string, string])));
+  }
 
   requestStarted(route: string): void {
     this.metrics.inFlight.inc({ route });
@@ -44,11 +65,9 @@ export class Telemetry {
   requestFinished(r: RequestRecord): void {
     const deployment = r.deployment?.id ?? 'none';
     const status_class = statusClass(r.status);
-    this.metrics.requests.inc({ route: r.route, operation: r.operation, deployment, status_class });
-    this.metrics.requestDuration.observe(
-      { route: r.route, operation: r.operation, deployment, status_class, stream: r.stream ? 'true' : 'false' },
-      r.durationMs / 1000,
-    );
+    const key = `${r.route}\u0000${r.operation}\u0000${deployment}\u0000${status_class}`;
+    this.requestChild(key).inc();
+    this.durationChild(`${key}\u0000${r.stream ? 'true' : 'false'}`).observe(r.durationMs / 1000);
     if (r.usage && r.deployment) {
       this.metrics.tokens.inc({ route: r.route, deployment, type: 'input' }, r.usage.promptTokens);
       this.metrics.tokens.inc({ route: r.route, deployment, type: 'output' }, r.usage.completionTokens);
@@ -58,7 +77,7 @@ export class Telemetry {
   }
 
   attemptFinished(route: string, deployment: DeploymentRuntime, outcome: AttemptOutcome): void {
-    this.metrics.attempts.inc({ route, deployment: deployment.id, provider: deployment.provider.id, outcome });
+    this.attemptChild(`${route}\u0000${deployment.id}\u0000${deployment.provider.id}\u0000${outcome}`).inc();
   }
 
   firstToken(route: string, deployment: DeploymentRuntime, sinceRequestMs: number): void {

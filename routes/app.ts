@@ -22,11 +22,6 @@ export function createApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const health = createHealthHandlers(deps);
-  app.get('/health/live', health.live);
-  app.get('/health/ready', health.ready);
-  app.get('/metrics', health.metrics);
-
   for (const [path, operation] of [
     ['/v1/chat/completions', 'chat'],
     ['/v1/completions', 'completions'],
@@ -35,6 +30,12 @@ export function createApp(deps: GatewayDeps): Express {
     app.post(path, createOperationHandler(operation, deps));
     app.all(path, methodNotAllowed);
   }
+
+  // Registered after the API routes: Express tries layers in order, and completions are the hot path.
+  const health = createHealthHandlers(deps);
+  app.get('/health/live', health.live);
+  app.get('/health/ready', health.ready);
+  app.get('/metrics', health.metrics);
 
   const models = createModelsHandlers(deps);
   app.get('/v1/models', models.list);

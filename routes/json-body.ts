@@ -21,14 +21,24 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number): Pro
   const tooLarge = () => new GatewayError('request_too_large', `Request body too large: the limit is ${limitBytes} bytes (server.body_limit).`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  // Plain listeners rather than an async iterator: this runs on every request.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
 }
 
 function dropPollutingKeys(this: unknown, key: string, value: unknown): unknown {
