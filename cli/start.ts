@@ -37,6 +37,8 @@ export interface RunningGateway {
   readonly port: number;
   readonly deps: GatewayDeps;
   readonly simulators: ReadonlyMap<string, RunningSimulator>;
+  /** Builds a new Runtime (fresh breakers and stats) and swaps it in; in-flight requests finish on the old one. */
+  reload(config?: Config): void;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -69,11 +71,19 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const { config } = options;
   const logger = options.logger ?? createLogger();
   const sims = await startSimulators(config);
-  const runtime = new RuntimeHolder(buildRuntime(config, { resolveEndpoint: simResolver(sims) }));
+  const telemetry = new Telemetry(createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true }));
+  const build = (next: Config) => buildRuntime(next, {
+    resolveEndpoint: simResolver(sims),
+    onBreakerTransition: (id, from, to) => {
+      telemetry.breakerChanged(id, from, to);
+      logger.warn({ deployment: id, from, to }, 'circuit breaker state changed');
+    },
+  });
+  const runtime = new RuntimeHolder(build(config));
   const state: ServerState = { shuttingDown: false, inFlight: 0 };
   const deps: GatewayDeps = {
     runtime,
-    telemetry: new Telemetry(createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true })),
+    telemetry,
     logger,
     state,
     version,
@@ -92,10 +102,13 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     port: listening.port,
     deps,
     simulators: sims,
+    reload(next = config) {
+      runtime.swap(build(next));
+    },
     close(graceMs = config.server.shutdown_grace_ms) {
       closing ??= (async () => {
         await listening.shutdown(graceMs);
-        await runtime.current.close();
+        await runtime.close();
         await Promise.all([...sims.values()].map((s) => s.close()));
       })();
       return closing;

@@ -62,6 +62,13 @@ export function crossCheck(config: Config, shown: (path: Path) => string): Cross
     }
   }
 
+  for (const [name, r] of Object.entries(config.routes)) {
+    for (const dep of Object.keys(r.weights ?? {})) {
+      if (!r.targets.includes(dep)) errors.push({ path: ['routes', name, 'weights', dep], message: `'${dep}' is not a target of this route; weights apply to targets` });
+    }
+    if (r.weights && r.strategy !== 'weighted') warnings.push({ path: ['routes', name, 'weights'], message: `weights are only used by strategy 'weighted' (this route uses '${r.strategy}')` });
+  }
+
   const keyNames = new Map<string, number>();
   const keyValues = new Map<string, number>();
   config.keys.forEach((k, i) => {

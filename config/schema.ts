@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { providerTypes } from '../adapters/index.js';
+import { strategyNames } from '../gateway/strategies/index.js';
 
 const id = z
   .string()
@@ -28,6 +29,7 @@ export const serverSchema = z.strictObject({
   shutdown_grace_ms: positiveMs.default(15_000).describe('On SIGTERM, how long in-flight requests and streams may take to finish.'),
   headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
   keep_alive_timeout_ms: positiveMs.default(65_000).describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
+  admin_key: z.string().optional().describe('Enables the admin API (/admin/...) for clients that send it as Bearer; write it as ${ENV_VAR}. Empty or absent: admin API off.'),
 });
 
 export const simulatorSchema = z.strictObject({
@@ -57,6 +59,16 @@ export const providerSchema = z
 export const capabilitySchema = z.enum(['tools', 'vision', 'json_schema', 'prefill', 'reasoning']);
 export const operationSchema = z.enum(['chat', 'completions', 'embeddings']);
 
+export const breakerSchema = z.strictObject({
+  error_percent: z.number().min(1).max(100).default(50).describe('Open when at least this share (%) of recent attempts failed...'),
+  min_requests: z.number().int().positive().default(10).describe('...and at least this many attempts were seen in the window.'),
+  window_ms: positiveMs.default(10_000).describe('The rolling window the share is computed over.'),
+  reset_ms: positiveMs.default(30_000).describe('Wait before one trial request; doubles after each failed trial.'),
+  max_reset_ms: positiveMs.default(300_000).describe('Longest wait between trials.'),
+});
+
+const breakerDefaults = { error_percent: 50, min_requests: 10, window_ms: 10_000, reset_ms: 30_000, max_reset_ms: 300_000 };
+
 export const deploymentSchema = z.strictObject({
   provider: id.describe('A key of `providers`.'),
   model: z.string().min(1).describe('The exact upstream model name (pin a dated version for cloud models).'),
@@ -70,6 +82,8 @@ export const deploymentSchema = z.strictObject({
   context_window: z.number().int().positive().optional().describe('Largest prompt + completion, in tokens.'),
   capabilities: z.array(capabilitySchema).default([]).describe('What the model can do beyond plain chat.'),
   operations: z.array(operationSchema).min(1).default(['chat', 'completions']).describe('Which OpenAI endpoints this deployment serves.'),
+  max_concurrency: z.number().int().positive().optional().describe('Requests it can serve at once; the least-busy strategy compares in-flight counts against it.'),
+  breaker: breakerSchema.default(breakerDefaults).describe('Circuit breaker of this deployment.'),
 });
 
 export const timeoutsSchema = z.strictObject({
@@ -78,9 +92,18 @@ export const timeoutsSchema = z.strictObject({
   total_ms: positiveMs.default(300_000).describe('Deadline for the whole request, across all attempts.'),
 });
 
+export const retriesSchema = z.strictObject({
+  same_deployment: z.number().int().min(0).max(5).default(1).describe('Retries on the same deployment after a connection, timeout, server or overloaded failure, before moving on.'),
+  budget_percent: z.number().min(0).max(100).default(20).describe('Retries at most this share of a deployment\'s recent requests (stops retry storms).'),
+  backoff_ms: positiveMs.default(100).describe('Base of the full-jitter exponential backoff between retries.'),
+  max_backoff_ms: positiveMs.default(2_000).describe('Cap of that backoff.'),
+});
+
 export const routeSchema = z.strictObject({
-  strategy: z.enum(['priority']).default('priority').describe('How targets are ordered; `priority` tries them in the order written.'),
+  strategy: z.enum(strategyNames).default('priority').describe('How targets are ordered: priority (as written), weighted, cost, latency or least-busy.'),
   targets: z.array(id).min(1).describe('Deployments that serve this route.'),
+  weights: z.record(id, z.number().positive()).optional().describe('For strategy weighted: relative share per target (default 1).'),
+  retries: retriesSchema.default({ same_deployment: 1, budget_percent: 20, backoff_ms: 100, max_backoff_ms: 2_000 }),
   fallbacks: z.array(id).default([]).describe('Deployments tried after every target has failed.'),
   timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
@@ -113,3 +136,5 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type SimulatorConfig = z.output<typeof simulatorSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
 export type Capability = z.output<typeof capabilitySchema>;
+export type BreakerConfig = z.output<typeof breakerSchema>;
+export type RetriesConfig = z.output<typeof retriesSchema>;

@@ -16,6 +16,10 @@ export interface GatewayMetrics {
   readonly inFlight: Gauge<'route'>;
   readonly clientAborts: Counter<'route'>;
   readonly streamErrors: Counter<'route' | 'deployment' | 'kind'>;
+  readonly failovers: Counter<'route' | 'from' | 'to'>;
+  readonly retries: Counter<'route' | 'deployment'>;
+  readonly breakerState: Gauge<'deployment'>;
+  readonly breakerTransitions: Counter<'deployment' | 'from' | 'to'>;
 }
 
 export const metricNames = {
@@ -29,6 +33,10 @@ export const metricNames = {
   clientAborts: 'switchyard_client_aborts_total',
   streamErrors: 'switchyard_stream_errors_total',
   buildInfo: 'switchyard_build_info',
+  failovers: 'switchyard_failovers_total',
+  retries: 'switchyard_retries_total',
+  breakerState: 'switchyard_breaker_state',
+  breakerTransitions: 'switchyard_breaker_transitions_total',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -87,6 +95,26 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.streamErrors,
       help: 'Streams that failed after the first byte reached the client, ended with an error event.',
       labelNames: ['route', 'deployment', 'kind'], registers,
+    }),
+    failovers: new Counter({
+      name: metricNames.failovers,
+      help: 'Requests moved from one deployment to another after a failure before the first byte.',
+      labelNames: ['route', 'from', 'to'], registers,
+    }),
+    retries: new Counter({
+      name: metricNames.retries,
+      help: 'Retries on the same deployment (within the retry budget).',
+      labelNames: ['route', 'deployment'], registers,
+    }),
+    breakerState: new Gauge({
+      name: metricNames.breakerState,
+      help: 'Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['deployment'], registers,
+    }),
+    breakerTransitions: new Counter({
+      name: metricNames.breakerTransitions,
+      help: 'Circuit breaker state changes per deployment.',
+      labelNames: ['deployment', 'from', 'to'], registers,
     }),
   };
 }

@@ -1,14 +1,56 @@
 /**
- * Which deployments a request may try, in order. For now: the route's targets as written, then its
- * fallbacks, keeping those that serve the operation. The routing engine (strategies over live stats,
- * open breakers, context windows, capabilities) replaces the ordering here and nowhere else.
+ * Which deployments a request may try, in order: the route's targets that are available now (breaker
+ * not open, no rate-limit cooldown, not drained) ordered by the route's strategy over a snapshot of
+ * live stats, then its fallbacks in the order written. Pure apart from reading the health snapshot.
  */
-import type { Operation } from '../adapters/types.js';
+import type { ClientRequest, Operation } from '../adapters/types.js';
 import type { DeploymentRuntime, RouteRuntime } from './runtime.js';
+import { strategies, type Candidate, type RequestEstimate } from './strategies/index.js';
 
-export function planCandidates(route: RouteRuntime, operation: Operation): DeploymentRuntime[] {
-  const out: DeploymentRuntime[] = [];
-  for (const d of route.targets) if (d.operations.has(operation)) out.push(d);
-  for (const d of route.fallbacks) if (d.operations.has(operation) && !out.includes(d)) out.push(d);
-  return out;
+interface PlanCandidate extends Candidate {
+  readonly deployment: DeploymentRuntime;
+}
+
+/** Output tokens assumed when the request sets no limit (cost estimates only). */
+const defaultOutputTokens = 256;
+
+/** A cheap token estimate (about four bytes a token): enough to compare prices, never billed. */
+export function estimateRequest(req: ClientRequest): RequestEstimate {
+  const limit = req.body.max_completion_tokens ?? req.body.max_tokens;
+  return {
+    inputTokens: Math.ceil(req.raw.length / 4),
+    outputTokens: typeof limit === 'number' ? limit : defaultOutputTokens,
+    stream: req.stream,
+  };
+}
+
+export function planCandidates(
+  route: RouteRuntime,
+  operation: Operation,
+  estimate: RequestEstimate,
+  now: number,
+  random: () => number,
+): DeploymentRuntime[] {
+  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now);
+  const candidates: PlanCandidate[] = [];
+  for (const d of route.targets) {
+    if (!usable(d)) continue;
+    candidates.push({
+      id: d.id,
+      weight: route.weights.get(d.id) ?? 1,
+      inputPerMTok: d.price.inputPerMTok,
+      outputPerMTok: d.price.outputPerMTok,
+      maxConcurrency: d.maxConcurrency,
+      stats: d.health.stats.snapshot(now),
+      deployment: d,
+    });
+  }
+  const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map((c) => c.deployment);
+  for (const d of route.fallbacks) if (usable(d) && !ordered.includes(d)) ordered.push(d);
+  return ordered;
+}
+
+/** Whether the route has a deployment for this operation at all (healthy or not). */
+export function servesOperation(route: RouteRuntime, operation: Operation): boolean {
+  return route.operations.has(operation);
 }

@@ -4,7 +4,10 @@
  * A config reload builds a new Runtime and swaps one reference (RuntimeHolder); requests in flight
  * finish on the Runtime they started with.
  */
-import type { Capability, Config, RouteConfig } from '../config/schema.js';
+import type { Capability, Config, RetriesConfig, RouteConfig } from '../config/schema.js';
+import { DeploymentHealth } from './deployment-health.js';
+import type { BreakerState } from './breaker.js';
+import type { StrategyState } from './strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../adapters/types.js';
 import { adapterFor } from '../adapters/index.js';
 import { createEndpointPool, type EndpointPool } from '../gpu-pool/endpoint-pool.js';
@@ -34,6 +37,9 @@ export interface DeploymentRuntime {
   readonly contextWindow: number | undefined;
   readonly capabilities: ReadonlySet<Capability>;
   readonly operations: ReadonlySet<Operation>;
+  readonly maxConcurrency: number | undefined;
+  /** Live, mutable: stats, breaker, cooldown, drain. */
+  readonly health: DeploymentHealth;
 }
 
 export interface Timeouts {
@@ -48,6 +54,11 @@ export interface RouteRuntime {
   readonly targets: readonly DeploymentRuntime[];
   readonly fallbacks: readonly DeploymentRuntime[];
   readonly timeouts: Timeouts;
+  readonly retries: RetriesConfig;
+  /** Weight per target for the weighted strategy (default 1). */
+  readonly weights: ReadonlyMap<string, number>;
+  /** The strategy's own state (weighted round robin's running weights). */
+  readonly strategyState: StrategyState;
   /** Operations at least one of the route's deployments serves. */
   readonly operations: ReadonlySet<Operation>;
 }
@@ -68,6 +79,8 @@ export interface Runtime {
 export interface BuildOptions {
   /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
   resolveEndpoint?: (url: string) => string;
+  /** Told of every breaker state change (metrics, logs). */
+  onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
 }
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
@@ -102,6 +115,8 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       contextWindow: d.context_window,
       capabilities: new Set(d.capabilities),
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
+      maxConcurrency: d.max_concurrency,
+      health: new DeploymentHealth(d.breaker, (from, to) => options.onBreakerTransition?.(id, from, to)),
     });
   }
 
@@ -122,6 +137,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       targets,
       fallbacks,
       timeouts: { firstTokenMs: r.timeouts.first_token_ms, idleMs: r.timeouts.idle_ms, totalMs: r.timeouts.total_ms },
+      retries: r.retries,
+      weights: new Map(Object.entries(r.weights ?? {})),
+      strategyState: new Map(),
       operations,
     });
   }
@@ -159,7 +177,19 @@ export class RuntimeHolder {
   swap(next: Runtime, drainMs = 30_000): Runtime {
     const previous = this.runtime;
     this.runtime = next;
-    setTimeout(() => void previous.close(), drainMs).unref();
+    this.retired.add(previous);
+    setTimeout(() => {
+      this.retired.delete(previous);
+      void previous.close();
+    }, drainMs).unref();
     return previous;
   }
+
+  /** Closes the current Runtime and every one swapped out but not yet closed. */
+  async close(): Promise<void> {
+    await Promise.all([this.runtime, ...this.retired].map((rt) => rt.close()));
+    this.retired.clear();
+  }
+
+  private readonly retired = new Set<Runtime>();
 }

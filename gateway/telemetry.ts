@@ -22,6 +22,8 @@ export interface RequestRecord {
 
 const statusClasses = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
+const breakerStateValue: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
+
 export function statusClass(status: number): string {
   return statusClasses[Math.floor(status / 100)] ?? 'other';
 }
@@ -82,6 +84,19 @@ export class Telemetry {
 
   firstToken(route: string, deployment: DeploymentRuntime, sinceRequestMs: number): void {
     this.metrics.timeToFirstToken.observe({ route, deployment: deployment.id }, sinceRequestMs / 1000);
+  }
+
+  failover(route: string, from: DeploymentRuntime, to: DeploymentRuntime): void {
+    this.metrics.failovers.inc({ route, from: from.id, to: to.id });
+  }
+
+  retried(route: string, deployment: DeploymentRuntime): void {
+    this.metrics.retries.inc({ route, deployment: deployment.id });
+  }
+
+  breakerChanged(deploymentId: string, from: string, to: string): void {
+    this.metrics.breakerState.set({ deployment: deploymentId }, breakerStateValue[to] ?? 0);
+    this.metrics.breakerTransitions.inc({ deployment: deploymentId, from, to });
   }
 
   clientAborted(route: string): void {

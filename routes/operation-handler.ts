@@ -8,7 +8,7 @@ import type { ClientRequest, Operation, Usage } from '../adapters/types.js';
 import { GatewayError } from '../gateway/errors.js';
 import { ClientGone } from '../gateway/abort-reasons.js';
 import { executeStream, executeUnary, type ExecuteContext } from '../gateway/execute.js';
-import { planCandidates } from '../gateway/plan.js';
+import { estimateRequest, planCandidates } from '../gateway/plan.js';
 import type { DeploymentRuntime, RouteRuntime, Runtime } from '../gateway/runtime.js';
 import type { ClientKey } from '../gateway/keys.js';
 import { authenticate, mayUseRoute } from './authenticate.js';
@@ -63,19 +63,19 @@ export function createOperationHandler(operation: Operation, deps: GatewayDeps) 
       const { model, stream, includeUsage } = validate(body);
       outcome.stream = stream;
       const route = resolveRoute(rt, model, key);
-      const candidates = planCandidates(route, operation);
-      if (candidates.length === 0) {
+      if (!route.operations.has(operation)) {
         throw new GatewayError('unsupported_operation', `The model '${model}' does not support ${path}.`, { param: 'model' });
       }
       outcome.route = route;
       telemetry.requestStarted(route.name);
+      const clientReq: ClientRequest = { operation, body, raw, stream, includeUsage };
+      const candidates = planCandidates(route, operation, estimateRequest(clientReq), receivedAt, deps.random);
 
       const abort = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) abort.abort(new ClientGone());
       });
       const ctx: ExecuteContext = { route, signal: abort.signal, receivedAt, telemetry, redact: (t) => rt.redactor.redact(t), random: deps.random };
-      const clientReq: ClientRequest = { operation, body, raw, stream, includeUsage };
 
       if (stream) {
         const result = await executeStream(ctx, clientReq, candidates, new SseSink(res, route.name));

@@ -72,7 +72,7 @@ describe('phase one: YAML and schema', () => {
   });
 
   it('lists the allowed values of an enum', () => {
-    expect(one(base.replace('  chat:\n', '  chat:\n    strategy: fastest\n'))).toBe("sw.yaml:8:15: routes.chat.strategy: expected one of 'priority', got \"fastest\"");
+    expect(one(base.replace('  chat:\n', '  chat:\n    strategy: fastest\n'))).toBe("sw.yaml:8:15: routes.chat.strategy: expected one of 'priority', 'weighted', 'cost', 'latency', 'least-busy', got \"fastest\"");
   });
 
   it('lists provider types from the adapter registry', () => {

@@ -14,6 +14,8 @@ afterAll(async () => {
   await gw?.close(1000);
 });
 beforeEach(() => {
+  // Fresh breakers, stats and cooldowns: each test starts from healthy deployments.
+  gw.reload();
   for (const s of gw.simulators.values()) s.clearFaults();
 });
 

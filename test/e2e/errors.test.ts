@@ -15,6 +15,8 @@ afterAll(async () => {
   await gw?.close(1000);
 });
 beforeEach(() => {
+  // Fresh breakers, stats and cooldowns: each test starts from healthy deployments.
+  gw.reload();
   for (const s of gw.simulators.values()) s.clearFaults();
 });
 
@@ -99,7 +101,8 @@ describe('upstream errors', () => {
     const { data, response } = await gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] }).withResponse();
     expect(data.model).toBe('gpt-4o-mini-2024-07-18');
     expect(response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    // One retry on the pool (retries.same_deployment defaults to 1), then the fallback.
+    expect(response.headers.get('x-switchyard-attempts')).toBe('3');
   });
 
   it('an upstream 429 becomes a RateLimitError with Retry-After and retry-after-ms', async () => {
