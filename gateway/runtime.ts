@@ -148,6 +148,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     ...Object.values(config.providers).map((p) => p.api_key),
     ...Object.values(config.providers).flatMap((p) => Object.values(p.headers)),
     ...config.keys.map((k) => k.key),
+    config.server.admin_key,
   ];
 
   return {

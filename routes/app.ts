@@ -10,6 +10,7 @@ import { sendError, toGatewayError } from './http-errors.js';
 import { createOperationHandler } from './operation-handler.js';
 import { createModelsHandlers } from './models.js';
 import { createHealthHandlers } from './health.js';
+import { createAdminHandlers } from './admin.js';
 import type { GatewayDeps } from './deps.js';
 
 function methodNotAllowed(req: Request, res: Response): void {
@@ -41,6 +42,10 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/v1/models', models.list);
   app.get('/v1/models/*model', models.get);
   app.all('/v1/models', methodNotAllowed);
+
+  const admin = createAdminHandlers(deps);
+  app.get('/admin/state', admin.state);
+  app.post('/admin/deployments/:id/:action', admin.act);
 
   app.use((req: Request, res: Response) => {
     assignRequestId(req, res);

@@ -1,0 +1,100 @@
+/**
+ * The admin API, on only when `server.admin_key` is set (otherwise its paths do not exist): the live
+ * state of every deployment, and operator overrides for drills — force a breaker open or closed, drain
+ * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../gateway/errors.js';
+import { secretsEqual } from '../gateway/keys.js';
+import type { DeploymentRuntime, Runtime } from '../gateway/runtime.js';
+import { presentedKey } from './authenticate.js';
+import { assignRequestId } from './request-id.js';
+import { sendError, toGatewayError } from './http-errors.js';
+import type { GatewayDeps } from './deps.js';
+
+type Action = 'open' | 'close' | 'drain' | 'restore';
+const actions: readonly Action[] = ['open', 'close', 'drain', 'restore'];
+
+function round(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms * 10) / 10;
+}
+
+export function deploymentState(d: DeploymentRuntime, now: number) {
+  const s = d.health.stats.snapshot(now);
+  const breaker = d.health.breaker;
+  return {
+    id: d.id,
+    provider: d.provider.id,
+    model: d.target.model,
+    available: d.health.available(now),
+    breaker: { state: breaker.state(now), forced: breaker.forced ?? null, next_trial_wait_ms: breaker.currentWaitMs },
+    drained: d.health.drained,
+    rate_limited_for_ms: Math.max(0, Math.round(d.health.cooldownUntil - now)),
+    in_flight: s.inFlight,
+    latency_ewma_ms: round(s.latencyMs),
+    ttft_ewma_ms: round(s.ttftMs),
+    error_rate: Math.round(s.errorRate * 1000) / 1000,
+    recent_attempts: s.recentAttempts,
+    last_error_kind: s.lastErrorKind ?? null,
+    last_failure_ms_ago: s.lastFailureAt === undefined ? null : Math.round(now - s.lastFailureAt),
+  };
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function authorize(rt: Runtime, req: IncomingMessage, res: ServerResponse): boolean {
+  const adminKey = rt.config.server.admin_key;
+  if (!adminKey) {
+    sendError(res, new GatewayError('unknown_url', `Invalid URL (${req.method} ${req.url?.split('?')[0]?.slice(0, 200)}).`, { bodyCode: 'unknown_url' }));
+    return false;
+  }
+  const presented = presentedKey(req);
+  if (presented === undefined || !secretsEqual(presented, adminKey)) {
+    sendError(res, new GatewayError('invalid_api_key', 'The admin API needs the admin key (server.admin_key) as Authorization: Bearer.', { bodyCode: 'invalid_api_key' }));
+    return false;
+  }
+  return true;
+}
+
+export function createAdminHandlers(deps: GatewayDeps) {
+  return {
+    state(req: IncomingMessage, res: ServerResponse): void {
+      assignRequestId(req, res);
+      const rt = deps.runtime.current;
+      if (!authorize(rt, req, res)) return;
+      const now = performance.now();
+      sendJson(res, {
+        deployments: [...rt.deployments.values()].map((d) => deploymentState(d, now)),
+        routes: [...rt.routes.values()].map((r) => ({ name: r.name, strategy: r.strategy, targets: r.targets.map((d) => d.id), fallbacks: r.fallbacks.map((d) => d.id) })),
+      });
+    },
+    act(req: IncomingMessage & { params: { id?: string; action?: string } }, res: ServerResponse): void {
+      const requestId = assignRequestId(req, res);
+      try {
+        const rt = deps.runtime.current;
+        if (!authorize(rt, req, res)) return;
+        const d = rt.deployments.get(req.params.id ?? '');
+        const action = req.params.action as Action;
+        if (!d) throw new GatewayError('model_not_found', `No deployment '${String(req.params.id).slice(0, 200)}'. GET /admin/state lists them.`, { bodyCode: 'deployment_not_found' });
+        if (!actions.includes(action)) throw new GatewayError('unknown_url', `Unknown action '${String(action).slice(0, 40)}': use open, close, drain or restore.`, { bodyCode: 'unknown_url' });
+        const health = d.health;
+        if (action === 'open') health.breaker.forced = 'open';
+        else if (action === 'close') health.breaker.forced = 'closed';
+        else if (action === 'drain') health.drained = true;
+        else {
+          health.breaker.forced = undefined;
+          health.drained = false;
+          health.cooldownUntil = 0;
+        }
+        deps.logger.warn({ deployment: d.id, action, requestId }, 'admin override');
+        sendJson(res, deploymentState(d, performance.now()));
+      } catch (err) {
+        sendError(res, toGatewayError(err, requestId));
+      }
+    },
+  };
+}

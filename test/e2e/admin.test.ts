@@ -1,0 +1,59 @@
+/** The admin API: off without a key, Bearer-protected with one, live state, and drill overrides. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const adminKey = 'adm-0123456789abcdef';
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway(demoConfig({ serverExtra: 'admin_key: ${ADMIN_KEY}' }), { ADMIN_KEY: adminKey });
+});
+afterAll(async () => {
+  await gw?.close(1000);
+});
+
+const admin = (path: string, method = 'GET', key = adminKey) =>
+  fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+const ask = () => gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+
+describe('admin API', () => {
+  it('does not exist when no admin key is configured', async () => {
+    const open = await startTestGateway(demoConfig());
+    try {
+      expect((await fetch(`${open.url}/admin/state`)).status).toBe(404);
+    } finally {
+      await open.close(500);
+    }
+  });
+
+  it('refuses a missing or wrong key, without echoing it', async () => {
+    expect((await fetch(`${gw.url}/admin/state`)).status).toBe(401);
+    const wrong = await admin('/admin/state', 'GET', 'adm-wrong-guess-000');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain('adm-wrong-guess');
+  });
+
+  it('shows each deployment: breaker, in-flight, EWMA latency, error rate, last error', async () => {
+    await ask();
+    const state = (await (await admin('/admin/state')).json()) as { deployments: Array<Record<string, unknown>>; routes: unknown[] };
+    const llama = state.deployments.find((d) => d.id === 'llama@gpu')!;
+    expect(llama).toMatchObject({ provider: 'gpu', available: true, breaker: { state: 'closed', forced: null }, drained: false, in_flight: 0, error_rate: 0, last_error_kind: null });
+    expect(llama.latency_ewma_ms).toEqual(expect.any(Number));
+    expect(state.routes).toContainEqual({ name: 'chat', strategy: 'priority', targets: ['llama@gpu'], fallbacks: ['mini@cloud'] });
+  });
+
+  it('forces a breaker open (traffic moves), then restores it (traffic returns)', async () => {
+    const opened = (await (await admin('/admin/deployments/llama@gpu/open', 'POST')).json()) as Record<string, unknown>;
+    expect(opened).toMatchObject({ available: false, breaker: { forced: 'open' } });
+    expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
+    await admin('/admin/deployments/llama@gpu/restore', 'POST');
+    expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('llama@gpu');
+  });
+
+  it('drains a deployment and answers 404 for unknown deployments or actions', async () => {
+    expect((await (await admin('/admin/deployments/llama@gpu/drain', 'POST')).json()) as Record<string, unknown>).toMatchObject({ drained: true, available: false });
+    expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
+    await admin('/admin/deployments/llama@gpu/restore', 'POST');
+    expect((await admin('/admin/deployments/nope/open', 'POST')).status).toBe(404);
+    expect((await admin('/admin/deployments/llama@gpu/explode', 'POST')).status).toBe(404);
+  });
+});
