@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, runLoad, type LoadResult } from './load.js';
 import { processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard } from './processes.js';
+import { measureRoutingDecisions } from './routing-decision.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -88,11 +89,14 @@ routes:
     console.log(`\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`);
     console.table(Object.values(results));
     console.table(summary);
+    const routing = await measureRoutingDecisions();
+    console.log('Routing decision (planCandidates, 20-deployment route, µs per decision):');
+    console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     console.log('CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references }, null, 2));
+    writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing }, null, 2));
   } finally {
     await gw.stop();
     await sim.stop();
