@@ -89,6 +89,17 @@ export interface StreamTranslator {
   readonly model: string | undefined;
   /** Whether any chunk has been produced yet (time to first token is measured on the first). */
   readonly started: boolean;
+  /** What the client has been sent so far, for continuing the answer elsewhere after a failure. */
+  readonly progress: StreamProgress;
+}
+
+export interface StreamProgress {
+  /** The text content of choice 0 emitted so far. */
+  readonly text: string;
+  /** Content chunks emitted (about one token each). */
+  readonly contentChunks: number;
+  /** One choice, plain text, unfinished: another deployment could continue it. */
+  readonly continuable: boolean;
 }
 
 export interface ProviderAdapter {
@@ -101,6 +112,11 @@ export interface ProviderAdapter {
   translateResponse(req: ClientRequest, body: Buffer, target: UpstreamTarget): TranslatedResponse;
   /** A fresh translator for one streamed answer. */
   createStreamTranslator(req: ClientRequest, target: UpstreamTarget): StreamTranslator;
+  /**
+   * Pure: a request that makes the upstream continue an assistant answer from `prefix` (prefill), for
+   * finishing a stream another deployment broke off. Undefined when the provider cannot.
+   */
+  buildContinuation?(req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined;
   /** Pure: a non-2xx upstream response into a kind, retryability and retry delay. */
   classifyError(status: number, body: string, headers: UpstreamHeaders): UpstreamErrorInfo;
   /** A cheap GET that says whether an endpoint is up (never a paid completion). */

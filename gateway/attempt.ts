@@ -5,7 +5,7 @@
  * one attempt's timeout must never abort another's.
  */
 import type { Readable } from 'node:stream';
-import type { ClientRequest } from '../adapters/types.js';
+import type { ClientRequest, UpstreamHttpRequest } from '../adapters/types.js';
 import type { UpstreamResponse } from '../adapters/transport.js';
 import type { Endpoint } from '../gpu-pool/endpoint-pool.js';
 import { UpstreamError, upstreamErrorOf } from './upstream-error.js';
@@ -88,9 +88,9 @@ export async function sendToUpstream(
   req: ClientRequest,
   control: AttemptControl,
   timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number },
+  httpReq: UpstreamHttpRequest = deployment.provider.adapter.buildRequest(req, deployment.target),
 ): Promise<UpstreamResponse> {
   const { adapter } = deployment.provider;
-  const httpReq = adapter.buildRequest(req, deployment.target);
   const res = await endpoint.transport.request(httpReq, control.signal, timeouts);
   if (res.status >= 200 && res.status < 300) return res;
   const text = (await readCapped(res.body, maxErrorBody, control.signal)).toString('utf8');

@@ -11,6 +11,8 @@ import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
 import { AttemptControl, asAttemptError, readBody, sendToUpstream } from './attempt.js';
 import { deadlineError, runAttempts, type LoopContext } from './attempt-loop.js';
 import { FailureLog } from './failures.js';
+import { envelopeOf, type Envelope } from './chunk-splice.js';
+import { continueStream, type Broken } from './stream-continuation.js';
 import type { DeploymentRuntime } from './runtime.js';
 
 export type ExecuteContext = LoopContext;
@@ -78,7 +80,7 @@ export async function executeStream(
   const { firstTokenMs, idleMs, totalMs } = route.timeouts;
   const deadlineAt = ctx.receivedAt + totalMs;
   try {
-    const { value } = await runAttempts<StreamOutcome>(ctx, candidates, async (deployment, attempts, report) => {
+    const { value } = await runAttempts<StreamOutcome | ({ kind: 'broken'; error: GatewayError } & Broken & Answer)>(ctx, candidates, async (deployment, attempts, report) => {
       const endpoint = deployment.provider.pool.pick(ctx.random);
       const control = new AttemptControl(ctx.signal, deadlineAt, totalMs);
       control.armFirstToken(Math.min(performance.now() + firstTokenMs, deadlineAt), firstTokenMs);
@@ -86,6 +88,7 @@ export async function executeStream(
       const startedAt = performance.now();
       let opened = false;
       let finished = false;
+      let envelope: Envelope | undefined;
       endpoint.inFlight += 1;
       const deliver = async (outputs: ReturnType<typeof translator.push>): Promise<void> => {
         for (const out of outputs) {
@@ -95,6 +98,7 @@ export async function executeStream(
               control.armIdle(idleMs);
               sink.open({ deployment, attempts });
               opened = true;
+              envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
               telemetry.firstToken(route.name, deployment, performance.now() - ctx.receivedAt);
             } else {
@@ -133,6 +137,10 @@ export async function executeStream(
         const error = upstream ? gatewayErrorFromUpstream(upstream, deployment.id, ctx.redact) : deadlineError(route, new FailureLog());
         report.handledFailure = upstream?.kind ?? 'timeout';
         telemetry.streamFailed(route.name, deployment, report.handledFailure);
+        const progress = translator.progress;
+        if (upstream && envelope && progress.continuable) {
+          return { kind: 'broken', error, failed: deployment, progress, envelope, deployment, attempts, usage: translator.usage };
+        }
         sink.fail(error);
         return { kind: 'failed', error, deployment, attempts, usage: translator.usage };
       } finally {
@@ -140,7 +148,12 @@ export async function executeStream(
         control.dispose();
       }
     });
-    return value;
+    if (value.kind !== 'broken') return value;
+    const continued = await continueStream(ctx, req, value, candidates, sink, value.attempts);
+    if (continued) return { kind: 'done', ...continued };
+    if (ctx.signal.aborted) return { kind: 'client_gone', deployment: value.deployment, attempts: value.attempts, usage: value.usage };
+    sink.fail(value.error);
+    return { kind: 'failed', error: value.error, deployment: value.deployment, attempts: value.attempts, usage: value.usage };
   } catch (err) {
     if (err instanceof ClientGone) return { kind: 'client_gone', deployment: undefined, attempts: 0, usage: undefined };
     throw err;

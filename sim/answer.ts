@@ -81,9 +81,28 @@ export function planAnswer(request: CompletionRequest, outputTokens: number, ids
       continue;
     }
     const random = createRandom(hashNumber(index, request.promptHash));
+    if (request.prefill !== undefined && index === 0) {
+      choices.push(continuation(textChoice(index, random, outputTokens, Infinity, request.stop), request.prefill, request.maxTokens ?? Infinity));
+      continue;
+    }
     choices.push(textChoice(index, random, outputTokens, request.maxTokens ?? Infinity, request.stop));
   }
   return choices;
+}
+
+/** The rest of `full` after `prefill` (when the answer does start with it), capped at `limit` new pieces. */
+function continuation(full: ChoicePlan, prefill: string, limit: number): ChoicePlan {
+  const text = full.pieces.join('');
+  if (!text.startsWith(prefill)) return full;
+  const pieces: string[] = [];
+  let consumed = 0;
+  for (const piece of full.pieces) {
+    const end = consumed + piece.length;
+    if (end > prefill.length) pieces.push(consumed >= prefill.length ? piece : piece.slice(prefill.length - consumed));
+    consumed = end;
+  }
+  if (pieces.length > limit) return { ...full, pieces: pieces.slice(0, limit), finish: 'length', stopMatched: null };
+  return { ...full, pieces };
 }
 
 /** Completion tokens of the whole answer: one per piece. */

@@ -23,6 +23,8 @@ export interface CompletionRequest {
   promptHash: number;
   /** The function to call when the answer is a tool call. */
   tool: ToolSpec | undefined;
+  /** vLLM's `continue_final_message`: the partial assistant answer to continue (not part of the hash). */
+  prefill: string | undefined;
 }
 
 export interface Rejection {
@@ -127,14 +129,33 @@ function readPositiveInt(body: Body, key: string, max: number): number | undefin
   return value as number;
 }
 
+/**
+ * `continue_final_message` (vLLM): the last message is a partial assistant answer to extend. The
+ * answer is the one the conversation without it would get, minus what the partial answer already says.
+ */
+function readContinuation(body: Body): { body: Body; prefill: string } | undefined | Rejection {
+  if (body['continue_final_message'] !== true) return undefined;
+  if (body['add_generation_prompt'] !== false) return reject('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
+  const messages = body['messages'];
+  const last: unknown = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
+  if (!isRecord(last) || last['role'] !== 'assistant' || typeof last['content'] !== 'string') {
+    return reject('continue_final_message needs a final assistant message with string content', 'messages');
+  }
+  return { body: { ...body, messages: (messages as unknown[]).slice(0, -1) }, prefill: last['content'] };
+}
+
 export function parseCompletionRequest(operation: CompletionOperation, body: unknown): CompletionRequest | Rejection {
   if (!isRecord(body)) return reject('The request body must be a JSON object', null);
   const model = body['model'];
   if (typeof model !== 'string' || model === '') return reject("'model' is required", 'model');
   const digest = new PromptDigest();
   let tool: ToolSpec | undefined;
+  let prefill: string | undefined;
   if (operation === 'chat') {
-    const last = readMessages(body, digest);
+    const continuing = readContinuation(body);
+    if (isRejection(continuing)) return continuing;
+    prefill = continuing?.prefill;
+    const last = readMessages(continuing?.body ?? body, digest);
     if (isRejection(last)) return last;
     tool = pickTool(body['tools'], body['tool_choice'], last);
   } else {
@@ -161,5 +182,6 @@ export function parseCompletionRequest(operation: CompletionOperation, body: unk
     promptTokens: digest.tokens(),
     promptHash: digest.hash,
     tool,
+    prefill,
   };
 }

@@ -16,6 +16,9 @@ export interface ChoiceState {
   finished: boolean;
   /** Tool-call indexes already opened in this choice. */
   readonly toolCalls: Set<number>;
+  /** Content emitted so far, and in how many chunks (for continuing the answer elsewhere). */
+  text: string;
+  contentChunks: number;
 }
 
 /** Whether the choice was left as sent, repaired, or reports an aborted generation. */
@@ -32,7 +35,7 @@ function stateOf(states: Map<number, ChoiceState>, choice: JsonObject, position:
   const index = choice['index'] as number;
   const known = states.get(index);
   if (known) return { state: known, first: false, changed };
-  const state: ChoiceState = { finished: false, toolCalls: new Set() };
+  const state: ChoiceState = { finished: false, toolCalls: new Set(), text: '', contentChunks: 0 };
   states.set(index, state);
   return { state, first: true, changed };
 }
@@ -67,6 +70,11 @@ export function repairChatChoice(choice: JsonObject, position: number, states: M
   }
   if (changed) choice['delta'] = d;
   changed = renameReasoning(d) || changed;
+  const content = d['content'];
+  if (typeof content === 'string' && content !== '') {
+    state.text += content;
+    state.contentChunks += 1;
+  }
   const calls = d['tool_calls'];
   if (Array.isArray(calls)) {
     calls.forEach((call: unknown, position) => {
@@ -103,6 +111,9 @@ export function repairCompletionChoice(choice: JsonObject, position: number, sta
   if (typeof choice['text'] !== 'string') {
     choice['text'] = '';
     changed = true;
+  } else if (choice['text'] !== '') {
+    state.text += choice['text'];
+    state.contentChunks += 1;
   }
   if (choice['logprobs'] === undefined) {
     choice['logprobs'] = null;

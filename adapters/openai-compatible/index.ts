@@ -5,7 +5,7 @@
  */
 import type { ProviderAdapter } from '../types.js';
 import { profiles, type OpenAICompatibleProfile } from './profiles.js';
-import { buildRequest } from './request.js';
+import { buildContinuation, buildRequest } from './request.js';
 import { translateResponse } from './response.js';
 import { OpenAICompatibleStreamTranslator } from './stream.js';
 import { classifyError } from './errors.js';
@@ -15,6 +15,7 @@ export function openAICompatibleAdapter(profile: OpenAICompatibleProfile): Provi
     type: profile.type,
     operations: profile.operations,
     buildRequest: (req, target) => buildRequest(profile, req, target),
+    buildContinuation: (req, prefix, target) => buildContinuation(profile, req, prefix, target),
     translateResponse,
     createStreamTranslator: (req, target) => new OpenAICompatibleStreamTranslator(req, target),
     classifyError,

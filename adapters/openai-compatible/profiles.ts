@@ -24,6 +24,11 @@ export interface OpenAICompatibleProfile {
    * encode them ourselves for clients that asked base64 (openai-node always does by default).
    */
   readonly base64Embeddings: boolean;
+  /**
+   * The server continues a final assistant message when asked (`continue_final_message: true` with
+   * `add_generation_prompt: false`, vLLM and SGLang): a broken stream can be finished there.
+   */
+  readonly continueFinalMessage?: boolean;
   /** A cheap GET under the base URL that answers 200 once the server can serve. */
   readonly healthPath?: string;
 }
@@ -60,6 +65,7 @@ const vllm: OpenAICompatibleProfile = {
   maxCompletionTokensAsMaxTokens: false,
   stopAsArray: false,
   base64Embeddings: true,
+  continueFinalMessage: true,
   healthPath: '/models',
 };
 
@@ -84,6 +90,7 @@ const sglang: OpenAICompatibleProfile = {
   maxCompletionTokensAsMaxTokens: false,
   stopAsArray: false,
   base64Embeddings: true,
+  continueFinalMessage: true,
   healthPath: '/models',
 };
 

@@ -5,7 +5,7 @@
  * ask (the stream translator hides it again). When nothing changes, the client's exact bytes are sent.
  * Client headers are never forwarded: only ours, the provider's key and the provider's static headers.
  */
-import type { ClientRequest, Operation, ProviderSettings, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ClientRequest, Operation, ProviderSettings, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { isRecord, type JsonObject } from '../shared/json.js';
 import type { OpenAICompatibleProfile } from './profiles.js';
 
@@ -70,4 +70,25 @@ export function upstreamBody(profile: OpenAICompatibleProfile, req: ClientReques
   }
 
   return copy;
+}
+
+/**
+ * Continue an assistant answer another deployment broke off: the conversation plus the partial answer
+ * as a final assistant message that the server extends (`continue_final_message`, which needs
+ * `add_generation_prompt: false`). The output cap shrinks by what was already sent.
+ */
+export function buildContinuation(profile: OpenAICompatibleProfile, req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined {
+  const messages = req.body['messages'];
+  if (!profile.continueFinalMessage || req.operation !== 'chat' || !Array.isArray(messages) || !prefix.continuable) return undefined;
+  const body: JsonObject = {
+    ...(upstreamBody(profile, req, target.model) ?? { ...req.body }),
+    messages: [...messages, { role: 'assistant', content: prefix.text }],
+    continue_final_message: true,
+    add_generation_prompt: false,
+  };
+  for (const cap of ['max_completion_tokens', 'max_tokens']) {
+    const value = body[cap];
+    if (typeof value === 'number') body[cap] = Math.max(1, value - prefix.contentChunks);
+  }
+  return { method: 'POST', path: paths.chat, headers: upstreamHeaders(target.provider, true), body: JSON.stringify(body) };
 }

@@ -8,7 +8,7 @@
  * shown to a client that asked `stream_options.include_usage`, as one `choices: []` chunk before `[DONE]`.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientRequest, StreamOutput, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
+import type { ClientRequest, StreamOutput, StreamProgress, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
 import { upstreamErrorOf, type UpstreamErrorInfo } from '../../gateway/upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { SseParser, type SseEvent } from '../shared/sse-parser.js';
@@ -52,6 +52,15 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
 
   get started(): boolean {
     return this.emitted;
+  }
+
+  get progress(): StreamProgress {
+    const only = this.choices.size === 1 ? this.choices.get(0) : undefined;
+    return {
+      text: only?.text ?? '',
+      contentChunks: only?.contentChunks ?? 0,
+      continuable: only !== undefined && !only.finished && only.toolCalls.size === 0 && this.req.operation === 'chat',
+    };
   }
 
   /** Events whose data was not a JSON object; skipped, counted for logs and metrics. */
