@@ -78,6 +78,10 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
       telemetry.breakerChanged(id, from, to);
       logger.warn({ deployment: id, from, to }, 'circuit breaker state changed');
     },
+    onEjected: (id, forMs) => {
+      telemetry.ejected(id);
+      logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');
+    },
   });
   const runtime = new RuntimeHolder(build(config));
   const state: ServerState = { shuttingDown: false, inFlight: 0 };

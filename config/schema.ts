@@ -69,6 +69,14 @@ export const breakerSchema = z.strictObject({
 
 const breakerDefaults = { error_percent: 50, min_requests: 10, window_ms: 10_000, reset_ms: 30_000, max_reset_ms: 300_000 };
 
+export const outlierSchema = z.strictObject({
+  consecutive_failures: z.number().int().positive().default(5).describe('Eject the deployment after this many failures in a row (deployment faults only).'),
+  base_ejection_ms: positiveMs.default(10_000).describe('First ejection time; each repeat ejection lasts one base longer.'),
+  max_ejection_ms: positiveMs.default(300_000).describe('Longest ejection.'),
+});
+
+const outlierDefaults = { consecutive_failures: 5, base_ejection_ms: 10_000, max_ejection_ms: 300_000 };
+
 export const deploymentSchema = z.strictObject({
   provider: id.describe('A key of `providers`.'),
   model: z.string().min(1).describe('The exact upstream model name (pin a dated version for cloud models).'),
@@ -84,6 +92,7 @@ export const deploymentSchema = z.strictObject({
   operations: z.array(operationSchema).min(1).default(['chat', 'completions']).describe('Which OpenAI endpoints this deployment serves.'),
   max_concurrency: z.number().int().positive().optional().describe('Requests it can serve at once; the least-busy strategy compares in-flight counts against it.'),
   breaker: breakerSchema.default(breakerDefaults).describe('Circuit breaker of this deployment.'),
+  outlier: outlierSchema.default(outlierDefaults).describe('Passive outlier ejection on consecutive failures.'),
 });
 
 export const timeoutsSchema = z.strictObject({
@@ -137,4 +146,5 @@ export type SimulatorConfig = z.output<typeof simulatorSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
 export type Capability = z.output<typeof capabilitySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
+export type OutlierConfig = z.output<typeof outlierSchema>;
 export type RetriesConfig = z.output<typeof retriesSchema>;

@@ -82,7 +82,7 @@ export async function runAttempts<T>(
         const value = await attempt(deployment, attempts, report);
         const end = performance.now();
         const outcome = report.handledFailure ?? 'success';
-        health.breaker.record(permit, verdictOf(outcome), end);
+        health.record(permit, verdictOf(outcome), end);
         if (outcome === 'success') health.stats.succeeded(end, report.ttftMs === undefined ? end - now : undefined, report.ttftMs);
         else if (outcome !== 'aborted') health.stats.failed(end, outcome, end - now);
         telemetry.attemptFinished(route.name, deployment, outcome);
@@ -90,7 +90,7 @@ export async function runAttempts<T>(
       } catch (raw) {
         const end = performance.now();
         const kind: UpstreamErrorKind | 'aborted' = raw instanceof UpstreamError ? raw.kind : raw instanceof DeadlineExceeded ? 'timeout' : 'aborted';
-        health.breaker.record(permit, verdictOf(kind), end);
+        health.record(permit, verdictOf(kind), end);
         if (kind !== 'aborted') health.stats.failed(end, kind, end - now);
         telemetry.attemptFinished(route.name, deployment, kind);
         if (raw instanceof DeadlineExceeded) throw deadlineError(route, failures);

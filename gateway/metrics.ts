@@ -20,6 +20,7 @@ export interface GatewayMetrics {
   readonly retries: Counter<'route' | 'deployment'>;
   readonly breakerState: Gauge<'deployment'>;
   readonly breakerTransitions: Counter<'deployment' | 'from' | 'to'>;
+  readonly ejections: Counter<'deployment'>;
 }
 
 export const metricNames = {
@@ -37,6 +38,7 @@ export const metricNames = {
   retries: 'switchyard_retries_total',
   breakerState: 'switchyard_breaker_state',
   breakerTransitions: 'switchyard_breaker_transitions_total',
+  ejections: 'switchyard_ejections_total',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -115,6 +117,11 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.breakerTransitions,
       help: 'Circuit breaker state changes per deployment.',
       labelNames: ['deployment', 'from', 'to'], registers,
+    }),
+    ejections: new Counter({
+      name: metricNames.ejections,
+      help: 'Passive outlier ejections (a deployment taken out of plans after consecutive failures).',
+      labelNames: ['deployment'], registers,
     }),
   };
 }

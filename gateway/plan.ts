@@ -1,7 +1,7 @@
 /**
  * Which deployments a request may try, in order: the route's targets that are available now (breaker
  * not open, no rate-limit cooldown, not drained) ordered by the route's strategy over a snapshot of
- * live stats, then its fallbacks in the order written. Pure apart from reading the health snapshot.
+ * live stats, then its fallbacks in the order written, then any ejected ones as a last resort.
  */
 import type { ClientRequest, Operation } from '../adapters/types.js';
 import type { DeploymentRuntime, RouteRuntime } from './runtime.js';
@@ -31,10 +31,18 @@ export function planCandidates(
   now: number,
   random: () => number,
 ): DeploymentRuntime[] {
-  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now);
+  // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
+  // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
+  // for the same reason). Open breakers, cooldowns and drains do remove a deployment.
+  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now, true);
+  const ejected: DeploymentRuntime[] = [];
   const candidates: PlanCandidate[] = [];
   for (const d of route.targets) {
     if (!usable(d)) continue;
+    if (d.health.ejected(now)) {
+      ejected.push(d);
+      continue;
+    }
     candidates.push({
       id: d.id,
       weight: route.weights.get(d.id) ?? 1,
@@ -46,8 +54,12 @@ export function planCandidates(
     });
   }
   const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map((c) => c.deployment);
-  for (const d of route.fallbacks) if (usable(d) && !ordered.includes(d)) ordered.push(d);
-  return ordered;
+  for (const d of route.fallbacks) {
+    if (!usable(d) || ordered.includes(d) || ejected.includes(d)) continue;
+    if (d.health.ejected(now)) ejected.push(d);
+    else ordered.push(d);
+  }
+  return ordered.concat(ejected);
 }
 
 /** Whether the route has a deployment for this operation at all (healthy or not). */

@@ -81,6 +81,8 @@ export interface BuildOptions {
   resolveEndpoint?: (url: string) => string;
   /** Told of every breaker state change (metrics, logs). */
   onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
+  /** Told of every outlier ejection. */
+  onEjected?: (deploymentId: string, forMs: number) => void;
 }
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
@@ -116,7 +118,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       capabilities: new Set(d.capabilities),
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
       maxConcurrency: d.max_concurrency,
-      health: new DeploymentHealth(d.breaker, (from, to) => options.onBreakerTransition?.(id, from, to)),
+      health: new DeploymentHealth(d.breaker, d.outlier, (from, to) => options.onBreakerTransition?.(id, from, to), (forMs) => options.onEjected?.(id, forMs)),
     });
   }
 

@@ -105,13 +105,13 @@ export async function continueStream(
       if (!done) await deliver(translator.end());
       if (!done) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
       sink.done();
-      d.health.breaker.record(permit, 'success', performance.now());
+      d.health.record(permit, 'success', performance.now());
       telemetry.attemptFinished(route.name, d, 'success');
       return { deployment: d, usage: translator.usage, attempts };
     } catch (raw) {
       const err = asAttemptError(raw, control.signal);
       const kind = err instanceof UpstreamError ? err.kind : 'aborted';
-      d.health.breaker.record(permit, verdictOf(kind), performance.now());
+      d.health.record(permit, verdictOf(kind), performance.now());
       telemetry.attemptFinished(route.name, d, kind);
       if (!(err instanceof UpstreamError)) return undefined;
       // What this attempt added is now the client's too: the next one continues from there.

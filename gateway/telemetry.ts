@@ -99,6 +99,10 @@ export class Telemetry {
     this.metrics.breakerTransitions.inc({ deployment: deploymentId, from, to });
   }
 
+  ejected(deploymentId: string): void {
+    this.metrics.ejections.inc({ deployment: deploymentId });
+  }
+
   clientAborted(route: string): void {
     this.metrics.clientAborts.inc({ route });
   }

@@ -30,6 +30,8 @@ export function deploymentState(d: DeploymentRuntime, now: number) {
     breaker: { state: breaker.state(now), forced: breaker.forced ?? null, next_trial_wait_ms: breaker.currentWaitMs },
     drained: d.health.drained,
     rate_limited_for_ms: Math.max(0, Math.round(d.health.cooldownUntil - now)),
+    ejected_for_ms: Math.max(0, Math.round(d.health.ejectedUntil - now)),
+    ejections: d.health.ejections,
     in_flight: s.inFlight,
     latency_ewma_ms: round(s.latencyMs),
     ttft_ewma_ms: round(s.ttftMs),
@@ -89,6 +91,7 @@ export function createAdminHandlers(deps: GatewayDeps) {
           health.breaker.forced = undefined;
           health.drained = false;
           health.cooldownUntil = 0;
+          health.ejectedUntil = 0;
         }
         deps.logger.warn({ deployment: d.id, action, requestId }, 'admin override');
         sendJson(res, deploymentState(d, performance.now()));

@@ -24,7 +24,7 @@ deployments:
   a: { provider: a, model: m, price: { input_per_mtok: 5, output_per_mtok: 15 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
   b: { provider: b, model: m, price: { input_per_mtok: 0.1, output_per_mtok: 0.2 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
   c: { provider: c, model: m, price: { input_per_mtok: 1, output_per_mtok: 1 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
-  d: { provider: d, model: m, breaker: { min_requests: 1000 } }
+  d: { provider: d, model: m, breaker: { min_requests: 1000 }, outlier: { consecutive_failures: 1000 } }
 routes:
   pool:
     targets: [a, b, c]
