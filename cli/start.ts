@@ -78,6 +78,10 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
       telemetry.breakerChanged(id, from, to);
       logger.warn({ deployment: id, from, to }, 'circuit breaker state changed');
     },
+    onEndpointHealth: (provider, endpoint, healthy) => {
+      telemetry.endpointHealth(provider, endpoint.url, healthy);
+      logger.warn({ provider, endpoint: endpoint.url, healthy }, healthy ? 'endpoint passed its health check again' : 'endpoint failed its health check');
+    },
     onEjected: (id, forMs) => {
       telemetry.ejected(id);
       logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');

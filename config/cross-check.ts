@@ -4,6 +4,7 @@
  * bad URL, duplicate keys: each is reported at the line of the offending value.
  */
 import type { Config } from './schema.js';
+import { adapters } from '../adapters/index.js';
 import { didYouMean, type RawIssue } from './issues.js';
 import type { Path } from './positions.js';
 
@@ -41,6 +42,12 @@ export function crossCheck(config: Config, shown: (path: Path) => string): Cross
       } else if (!validUrl(url)) {
         errors.push({ path, message: `${shown(path)} is not an http(s) URL (write the base URL including /v1, e.g. http://10.0.0.5:8000/v1)` });
       }
+    }
+  }
+
+  for (const [id, p] of Object.entries(config.providers)) {
+    if (p.health_check && p.health_check.path === undefined && adapters[p.type]?.healthPath === undefined) {
+      errors.push({ path: ['providers', id, 'health_check'], message: `provider type '${p.type}' has no default health path: set health_check.path` });
     }
   }
 

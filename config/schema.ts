@@ -51,6 +51,14 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).default({}).describe('Static headers added to every upstream request.'),
     max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
     connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
+    health_check: z
+      .strictObject({
+        path: z.string().startsWith('/').optional().describe("GET path under the base URL; default: the provider type's own (e.g. /models)."),
+        interval_ms: positiveMs.default(10_000),
+        timeout_ms: positiveMs.default(2_000),
+      })
+      .optional()
+      .describe('Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion.'),
   })
   .refine((p) => (p.base_url === undefined) !== (p.endpoints === undefined), {
     message: 'give exactly one of base_url or endpoints',

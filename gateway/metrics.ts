@@ -21,6 +21,7 @@ export interface GatewayMetrics {
   readonly breakerState: Gauge<'deployment'>;
   readonly breakerTransitions: Counter<'deployment' | 'from' | 'to'>;
   readonly ejections: Counter<'deployment'>;
+  readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
 }
 
 export const metricNames = {
@@ -39,6 +40,7 @@ export const metricNames = {
   breakerState: 'switchyard_breaker_state',
   breakerTransitions: 'switchyard_breaker_transitions_total',
   ejections: 'switchyard_ejections_total',
+  endpointHealthy: 'switchyard_endpoint_healthy',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -122,6 +124,11 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.ejections,
       help: 'Passive outlier ejections (a deployment taken out of plans after consecutive failures).',
       labelNames: ['deployment'], registers,
+    }),
+    endpointHealthy: new Gauge({
+      name: metricNames.endpointHealthy,
+      help: 'Active health check result per endpoint (1 up, 0 down); set on each change, for providers with health_check.',
+      labelNames: ['provider', 'endpoint'], registers,
     }),
   };
 }

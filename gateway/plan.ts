@@ -34,7 +34,7 @@ export function planCandidates(
   // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
   // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
   // for the same reason). Open breakers, cooldowns and drains do remove a deployment.
-  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now, true);
+  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now, true) && d.provider.pool.anyHealthy;
   const ejected: DeploymentRuntime[] = [];
   const candidates: PlanCandidate[] = [];
   for (const d of route.targets) {

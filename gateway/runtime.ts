@@ -10,7 +10,8 @@ import type { BreakerState } from './breaker.js';
 import type { StrategyState } from './strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../adapters/types.js';
 import { adapterFor } from '../adapters/index.js';
-import { createEndpointPool, type EndpointPool } from '../gpu-pool/endpoint-pool.js';
+import { createEndpointPool, type Endpoint, type EndpointPool } from '../gpu-pool/endpoint-pool.js';
+import { startHealthChecks } from '../gpu-pool/health-checks.js';
 import { buildKeyIndex, type KeyIndex } from './keys.js';
 import { SecretRedactor } from './redact.js';
 import { parseByteSize } from '../config/byte-size.js';
@@ -83,11 +84,14 @@ export interface BuildOptions {
   onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
   /** Told of every outlier ejection. */
   onEjected?: (deploymentId: string, forMs: number) => void;
+  /** Told when an active health check finds an endpoint down or back up. */
+  onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
 }
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
   const resolve = options.resolveEndpoint ?? ((url: string) => url);
   const providers = new Map<string, ProviderRuntime>();
+  const stopChecks: Array<() => void> = [];
   for (const [id, p] of Object.entries(config.providers)) {
     const urls = (p.endpoints ?? [p.base_url!]).map(resolve);
     const settings: ProviderSettings = {
@@ -96,13 +100,14 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       headers: p.headers,
       ...(p.api_key ? { apiKey: p.api_key } : {}),
     };
-    providers.set(id, {
-      id,
-      type: p.type,
-      adapter: adapterFor(p.type),
-      settings,
-      pool: createEndpointPool(urls, { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms }),
-    });
+    const adapter = adapterFor(p.type);
+    const pool = createEndpointPool(urls, { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms });
+    providers.set(id, { id, type: p.type, adapter, settings, pool });
+    const check = p.health_check;
+    const path = check?.path ?? adapter.healthPath;
+    if (check && path) {
+      stopChecks.push(startHealthChecks(pool, { path, intervalMs: check.interval_ms, timeoutMs: check.timeout_ms }, (e, up) => options.onEndpointHealth?.(id, e, up)));
+    }
   }
 
   const deployments = new Map<string, DeploymentRuntime>();
@@ -163,6 +168,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
     async close() {
+      for (const stop of stopChecks) stop();
       await Promise.all([...providers.values()].map((p) => p.pool.close()));
     },
   };

@@ -99,6 +99,10 @@ export class Telemetry {
     this.metrics.breakerTransitions.inc({ deployment: deploymentId, from, to });
   }
 
+  endpointHealth(provider: string, endpoint: string, healthy: boolean): void {
+    this.metrics.endpointHealthy.set({ provider, endpoint }, healthy ? 1 : 0);
+  }
+
   ejected(deploymentId: string): void {
     this.metrics.ejections.inc({ deployment: deploymentId });
   }

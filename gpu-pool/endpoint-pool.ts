@@ -11,23 +11,36 @@ export interface Endpoint {
   readonly transport: Transport;
   /** Attempts currently using this endpoint. */
   inFlight: number;
+  /** False while active health checks say it is down (always true without checks). */
+  healthy: boolean;
 }
 
 export interface EndpointPool {
   readonly endpoints: readonly Endpoint[];
+  /** Some endpoint passes its health checks (or none are checked). */
+  readonly anyHealthy: boolean;
   pick(random: () => number): Endpoint;
+  setHealthy(endpoint: Endpoint, healthy: boolean): void;
   close(): Promise<void>;
 }
 
 export function createEndpointPool(urls: readonly string[], options: TransportOptions): EndpointPool {
   if (urls.length === 0) throw new Error('an endpoint pool needs at least one endpoint');
-  const endpoints: Endpoint[] = urls.map((url) => ({ url, transport: createTransport(url, options), inFlight: 0 }));
-  const only = endpoints.length === 1 ? endpoints[0] : undefined;
+  const endpoints: Endpoint[] = urls.map((url) => ({ url, transport: createTransport(url, options), inFlight: 0, healthy: true }));
+  let healthy: readonly Endpoint[] = endpoints;
   return {
     endpoints,
+    get anyHealthy() {
+      return healthy.length > 0;
+    },
     pick(random) {
-      if (only) return only;
-      return pickLessBusy(endpoints, random);
+      // With every endpoint down the deployment is out of plans; should a request still come, try one.
+      const from = healthy.length > 0 ? healthy : endpoints;
+      return from.length === 1 ? from[0]! : pickLessBusy(from, random);
+    },
+    setHealthy(endpoint, up) {
+      endpoint.healthy = up;
+      healthy = endpoints.filter((e) => e.healthy);
     },
     async close() {
       await Promise.all(endpoints.map((e) => e.transport.close()));

@@ -1,0 +1,52 @@
+/**
+ * Active health checks for the endpoints of a self-hosted pool: a cheap GET (the adapter's health path,
+ * e.g. `/models` under the base URL; never a paid completion) on a timer. An endpoint that fails it gets
+ * no traffic until it passes again; a server still loading its model (llama.cpp answers 503) is simply
+ * not ready yet. Off unless a provider configures `health_check`.
+ */
+import type { Endpoint, EndpointPool } from './endpoint-pool.js';
+
+export interface HealthCheckOptions {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export async function probe(endpoint: Endpoint, options: HealthCheckOptions): Promise<boolean> {
+  try {
+    const res = await endpoint.transport.request(
+      { method: 'GET', path: options.path, headers: { accept: 'application/json' } },
+      AbortSignal.timeout(options.timeoutMs),
+      { headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs },
+    );
+    res.body.resume();
+    return res.status >= 200 && res.status < 300;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts checking every endpoint of the pool; returns the function that stops it. */
+export function startHealthChecks(
+  pool: EndpointPool,
+  options: HealthCheckOptions,
+  onChange: (endpoint: Endpoint, healthy: boolean) => void = () => undefined,
+): () => void {
+  let stopped = false;
+  const check = async (endpoint: Endpoint) => {
+    const healthy = await probe(endpoint, options);
+    if (stopped || healthy === endpoint.healthy) return;
+    pool.setHealthy(endpoint, healthy);
+    onChange(endpoint, healthy);
+  };
+  const timers = pool.endpoints.map((endpoint) => {
+    void check(endpoint);
+    const timer = setInterval(() => void check(endpoint), options.intervalMs);
+    timer.unref();
+    return timer;
+  });
+  return () => {
+    stopped = true;
+    for (const t of timers) clearInterval(t);
+  };
+}
