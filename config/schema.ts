@@ -121,6 +121,7 @@ export const routeSchema = z.strictObject({
   targets: z.array(id).min(1).describe('Deployments that serve this route.'),
   weights: z.record(id, z.number().positive()).optional().describe('For strategy weighted: relative share per target (default 1).'),
   retries: retriesSchema.default({ same_deployment: 1, budget_percent: 20, backoff_ms: 100, max_backoff_ms: 2_000 }),
+  stream_upstream: z.boolean().default(false).describe('Send non-stream chat/completions requests upstream as streams and assemble the answer, so first_token_ms, idle_ms and mid-answer continuation protect them too (costs CPU per chunk; fields only non-stream responses carry are lost).'),
   fallbacks: z.array(id).default([]).describe('Deployments tried after every target has failed.'),
   timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),

@@ -13,6 +13,7 @@ import { deadlineError, runAttempts, type LoopContext } from './attempt-loop.js'
 import { FailureLog } from './failures.js';
 import { envelopeOf, type Envelope } from './chunk-splice.js';
 import { continueStream, type Broken } from './stream-continuation.js';
+import { ChunkAggregator } from './chunk-aggregate.js';
 import type { DeploymentRuntime } from './runtime.js';
 
 export type ExecuteContext = LoopContext;
@@ -47,6 +48,7 @@ export type StreamOutcome =
   | { kind: 'client_gone'; deployment: DeploymentRuntime | undefined; attempts: number; usage: Usage | undefined };
 
 export async function executeUnary(ctx: ExecuteContext, req: ClientRequest, candidates: readonly DeploymentRuntime[]): Promise<UnaryAnswer> {
+  if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(ctx, req, candidates);
   const { totalMs, idleMs } = ctx.route.timeouts;
   const deadlineAt = ctx.receivedAt + totalMs;
   const { value, deployment, attempts } = await runAttempts(ctx, candidates, async (d) => {
@@ -158,4 +160,30 @@ export async function executeStream(
     if (err instanceof ClientGone) return { kind: 'client_gone', deployment: undefined, attempts: 0, usage: undefined };
     throw err;
   }
+}
+
+/**
+ * A non-stream request answered from an upstream stream (routes with `stream_upstream: true`): every
+ * stream protection applies — first-token and idle timeouts, failover before the first chunk, and
+ * continuation of an answer broken mid-way — and, since nothing reaches the client before the answer is
+ * complete, any failure that remains is a normal HTTP error.
+ */
+async function executeUnaryAsStream(ctx: ExecuteContext, req: ClientRequest, candidates: readonly DeploymentRuntime[]): Promise<UnaryAnswer> {
+  const body = { ...req.body, stream: true };
+  const streamed: ClientRequest = { ...req, body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage: true };
+  const aggregator = new ChunkAggregator(req.operation === 'completions' ? 'completions' : 'chat');
+  const sink: StreamSink = {
+    open: () => undefined,
+    chunk: (json) => {
+      aggregator.add(json);
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    done: () => undefined,
+    fail: () => undefined,
+  };
+  const outcome = await executeStream(ctx, streamed, candidates, sink);
+  if (outcome.kind === 'client_gone') throw new ClientGone();
+  if (outcome.kind === 'failed') throw outcome.error;
+  return { body: aggregator.result(), deployment: outcome.deployment, attempts: outcome.attempts, usage: outcome.usage };
 }

@@ -56,6 +56,8 @@ export interface RouteRuntime {
   readonly fallbacks: readonly DeploymentRuntime[];
   readonly timeouts: Timeouts;
   readonly retries: RetriesConfig;
+  /** Non-stream requests go upstream as streams (first-token and idle timeouts, continuation). */
+  readonly streamUpstream: boolean;
   /** Weight per target for the weighted strategy (default 1). */
   readonly weights: ReadonlyMap<string, number>;
   /** The strategy's own state (weighted round robin's running weights). */
@@ -145,6 +147,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       fallbacks,
       timeouts: { firstTokenMs: r.timeouts.first_token_ms, idleMs: r.timeouts.idle_ms, totalMs: r.timeouts.total_ms },
       retries: r.retries,
+      streamUpstream: r.stream_upstream,
       weights: new Map(Object.entries(r.weights ?? {})),
       strategyState: new Map(),
       operations,
