@@ -12,7 +12,7 @@ import { buildRuntime, RuntimeHolder } from '../gateway/runtime.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
 import { Telemetry } from '../gateway/telemetry.js';
 import { createLogger } from '../gateway/logger.js';
-import { createApp } from '../routes/app.js';
+import { createRequestListener } from '../routes/app.js';
 import { listen } from '../routes/server.js';
 import type { GatewayDeps, ServerState } from '../routes/deps.js';
 import { startSimulator, type RunningSimulator } from '../sim/index.js';
@@ -99,7 +99,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   };
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
-  const listening = await listen(createApp(deps), state, host, port, {
+  const listening = await listen(createRequestListener(deps), state, host, port, {
     headersTimeoutMs: config.server.headers_timeout_ms,
     keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
   });

@@ -3,9 +3,8 @@
  * graceful shutdown — stop accepting, let in-flight requests and streams finish up to a bound, then
  * close what is left.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import type { ServerState } from './deps.js';
 
 export interface ServerTimeouts {
@@ -21,8 +20,8 @@ export interface ListeningServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-export async function listen(app: Express, state: ServerState, host: string, port: number, timeouts: ServerTimeouts): Promise<ListeningServer> {
-  const server = createServer(app);
+export async function listen(onRequest: RequestListener, state: ServerState, host: string, port: number, timeouts: ServerTimeouts): Promise<ListeningServer> {
+  const server = createServer(onRequest);
   server.headersTimeout = timeouts.headersTimeoutMs;
   // Bounds receiving a request body; it does not limit how long a response may stream.
   server.requestTimeout = 60_000;

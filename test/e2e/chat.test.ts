@@ -46,6 +46,16 @@ describe('chat completions, non-stream', () => {
     expect(res.headers.get('x-request-id')).toBe('my-trace-42');
   });
 
+
+  // The exact paths skip Express; every variant of them must still reach the same handler through it.
+  it('answers the same on path variants: a query string (Azure-style clients), a trailing slash, other case', async () => {
+    for (const path of ['/chat/completions?api-version=2024-10-21', '/chat/completions/', '/Chat/Completions']) {
+      const res = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages }) });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('x-switchyard-route'), path).toBe('chat');
+      expectSchema('CreateChatCompletionResponse', await res.json());
+    }
+  });
   it('passes tools, tool_choice, response_format, n, stop, seed, user and unknown fields through unchanged', async () => {
     const sim = gw.sim('cloud');
     const body = {
