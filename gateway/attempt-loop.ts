@@ -7,7 +7,7 @@
  */
 import { GatewayError, gatewayErrorFromUpstream } from './errors.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream-error.js';
-import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
+import { ClientGone, DeadlineExceeded, type ClientLink } from './abort-reasons.js';
 import { FailureLog } from './failures.js';
 import { verdictOf } from './deployment-health.js';
 import type { DeploymentRuntime, RouteRuntime } from './runtime.js';
@@ -15,7 +15,7 @@ import type { Telemetry } from './telemetry.js';
 
 export interface LoopContext {
   readonly route: RouteRuntime;
-  readonly signal: AbortSignal;
+  readonly client: ClientLink;
   readonly receivedAt: number;
   readonly telemetry: Telemetry;
   readonly redact: (text: string) => string;
@@ -39,15 +39,16 @@ export function deadlineError(route: RouteRuntime, failures: FailureLog): Gatewa
   return new GatewayError('timeout', `Route '${route.name}' did not answer within its ${route.timeouts.totalMs} ms deadline${tried}.`);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less if the client leaves. */
+function sleep(ms: number, client: ClientLink): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      stopListening();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    const stopListening = client.onLeave(done);
   });
 }
 
@@ -68,7 +69,7 @@ export async function runAttempts<T>(
     const health = deployment.health;
     health.countRequest(performance.now());
     for (let retry = 0; ; retry += 1) {
-      if (ctx.signal.aborted) throw new ClientGone();
+      if (ctx.client.gone) throw new ClientGone();
       const now = performance.now();
       if (deadlineAt - now <= 0) throw deadlineError(route, failures);
       const permit = health.acquire(now);
@@ -113,7 +114,7 @@ export async function runAttempts<T>(
         const backoff = ctx.random() * Math.min(route.retries.max_backoff_ms, route.retries.backoff_ms * 2 ** retry);
         if (end + backoff >= deadlineAt || !health.takeRetry(end, route.retries.budget_percent)) break;
         telemetry.retried(route.name, deployment);
-        await sleep(backoff, ctx.signal);
+        await sleep(backoff, ctx.client);
       } finally {
         health.stats.inFlight -= 1;
       }

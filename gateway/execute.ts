@@ -8,7 +8,7 @@ import type { ClientRequest, Usage } from '../adapters/types.js';
 import { GatewayError, gatewayErrorFromUpstream } from './errors.js';
 import { UpstreamError, upstreamErrorOf } from './upstream-error.js';
 import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
-import { AttemptControl, asAttemptError, readBody, sendToUpstream } from './attempt.js';
+import { AttemptControl, asAttemptError, consumeStream, readBody, sendToUpstream } from './attempt.js';
 import { deadlineError, runAttempts, type LoopContext } from './attempt-loop.js';
 import { FailureLog } from './failures.js';
 import { envelopeOf, type Envelope } from './chunk-splice.js';
@@ -53,7 +53,7 @@ export async function executeUnary(ctx: ExecuteContext, req: ClientRequest, cand
   const deadlineAt = ctx.receivedAt + totalMs;
   const { value, deployment, attempts } = await runAttempts(ctx, candidates, async (d) => {
     const endpoint = d.provider.pool.pick(ctx.random);
-    const control = new AttemptControl(ctx.signal, deadlineAt, totalMs);
+    const control = new AttemptControl(ctx.client, deadlineAt, totalMs);
     endpoint.inFlight += 1;
     try {
       // Non-stream upstreams send headers only when the whole answer is ready: only the deadline bounds them.
@@ -84,7 +84,7 @@ export async function executeStream(
   try {
     const { value } = await runAttempts<StreamOutcome | ({ kind: 'broken'; error: GatewayError } & Broken & Answer)>(ctx, candidates, async (deployment, attempts, report) => {
       const endpoint = deployment.provider.pool.pick(ctx.random);
-      const control = new AttemptControl(ctx.signal, deadlineAt, totalMs);
+      const control = new AttemptControl(ctx.client, deadlineAt, totalMs);
       control.armFirstToken(Math.min(performance.now() + firstTokenMs, deadlineAt), firstTokenMs);
       const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
       const startedAt = performance.now();
@@ -117,10 +117,10 @@ export async function executeStream(
       };
       try {
         const res = await sendToUpstream(deployment, endpoint, req, control, { headersTimeoutMs: firstTokenMs, bodyTimeoutMs: idleMs });
-        for await (const bytes of res.body as AsyncIterable<Buffer>) {
+        await consumeStream(res.body, async (bytes) => {
           await deliver(translator.push(bytes));
-          if (finished) break;
-        }
+          return finished;
+        });
         if (!finished) await deliver(translator.end());
         if (!finished) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
         if (!opened) sink.open({ deployment, attempts });
@@ -153,7 +153,7 @@ export async function executeStream(
     if (value.kind !== 'broken') return value;
     const continued = await continueStream(ctx, req, value, candidates, sink, value.attempts);
     if (continued) return { kind: 'done', ...continued };
-    if (ctx.signal.aborted) return { kind: 'client_gone', deployment: value.deployment, attempts: value.attempts, usage: value.usage };
+    if (ctx.client.gone) return { kind: 'client_gone', deployment: value.deployment, attempts: value.attempts, usage: value.usage };
     sink.fail(value.error);
     return { kind: 'failed', error: value.error, deployment: value.deployment, attempts: value.attempts, usage: value.usage };
   } catch (err) {

@@ -8,7 +8,7 @@
  */
 import type { ClientRequest, StreamProgress, UpstreamHttpRequest, Usage } from '../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from './upstream-error.js';
-import { AttemptControl, asAttemptError, sendToUpstream } from './attempt.js';
+import { AttemptControl, asAttemptError, consumeStream, sendToUpstream } from './attempt.js';
 import { ReplayGate, spliceChunk, type Envelope } from './chunk-splice.js';
 import { verdictOf } from './deployment-health.js';
 import type { LoopContext } from './attempt-loop.js';
@@ -57,7 +57,7 @@ export async function continueStream(
   let previous = broken.failed;
   let attempts = attemptsSoFar;
   for (const d of candidates) {
-    if (d === broken.failed || !d.operations.has('chat') || ctx.signal.aborted) continue;
+    if (d === broken.failed || !d.operations.has('chat') || ctx.client.gone) continue;
     const now = performance.now();
     if (deadlineAt - now <= 0) return undefined;
     const plan = planFor(d, req, progress);
@@ -68,7 +68,7 @@ export async function continueStream(
     previous = d;
     attempts += 1;
     const endpoint = d.provider.pool.pick(ctx.random);
-    const control = new AttemptControl(ctx.signal, deadlineAt, totalMs);
+    const control = new AttemptControl(ctx.client, deadlineAt, totalMs);
     control.armFirstToken(Math.min(now + firstTokenMs, deadlineAt), firstTokenMs);
     const translator = d.provider.adapter.createStreamTranslator(req, d.target);
     const gate = plan.mode === 'replay' ? new ReplayGate(text, broken.envelope) : undefined;
@@ -98,10 +98,10 @@ export async function continueStream(
           for (const frame of frames) if (!sink.chunk(frame)) await sink.drain();
         }
       };
-      for await (const bytes of res.body as AsyncIterable<Buffer>) {
+      await consumeStream(res.body, async (bytes) => {
         await deliver(translator.push(bytes));
-        if (done) break;
-      }
+        return done;
+      });
       if (!done) await deliver(translator.end());
       if (!done) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
       sink.done();

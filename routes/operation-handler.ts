@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientRequest, Operation, Usage } from '../adapters/types.js';
 import { GatewayError } from '../gateway/errors.js';
-import { ClientGone } from '../gateway/abort-reasons.js';
+import { ClientGone, ClientLink } from '../gateway/abort-reasons.js';
 import { executeStream, executeUnary, type ExecuteContext } from '../gateway/execute.js';
 import { estimateRequest, planCandidates } from '../gateway/plan.js';
 import type { DeploymentRuntime, RouteRuntime, Runtime } from '../gateway/runtime.js';
@@ -71,11 +71,11 @@ export function createOperationHandler(operation: Operation, deps: GatewayDeps) 
       const clientReq: ClientRequest = { operation, body, raw, stream, includeUsage };
       const candidates = planCandidates(route, operation, estimateRequest(clientReq), receivedAt, deps.random);
 
-      const abort = new AbortController();
+      const client = new ClientLink();
       res.once('close', () => {
-        if (!res.writableFinished) abort.abort(new ClientGone());
+        if (!res.writableFinished) client.leave();
       });
-      const ctx: ExecuteContext = { route, signal: abort.signal, receivedAt, telemetry, redact: (t) => rt.redactor.redact(t), random: deps.random };
+      const ctx: ExecuteContext = { route, client, receivedAt, telemetry, redact: rt.redactor.redact, random: deps.random };
 
       if (stream) {
         const result = await executeStream(ctx, clientReq, candidates, new SseSink(res, route.name));

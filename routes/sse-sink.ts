@@ -14,6 +14,14 @@ export class SseSink implements StreamSink {
     private readonly routeName: string,
   ) {}
 
+  /** Whether this tick's writes are being gathered (see chunk()). */
+  private corked = false;
+
+  private static uncork(sink: SseSink): void {
+    sink.corked = false;
+    sink.res.uncork();
+  }
+
   open(answer: { deployment: DeploymentRuntime; attempts: number }): void {
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -27,6 +35,12 @@ export class SseSink implements StreamSink {
   }
 
   chunk(json: string): boolean {
+    if (!this.corked) {
+      // Events produced in one tick (an upstream read often carries several) leave in one write.
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(SseSink.uncork, this);
+    }
     return this.res.write(`data: ${json}\n\n`);
   }
 

@@ -3,8 +3,9 @@
  * own properties, but a `__proto__` key survives as an own property and turns into a prototype
  * assignment as soon as someone copies the object with `Object.assign` or a hand-written merge; a
  * `constructor: {prototype: …}` key is the other classic gadget. Both are dropped, like fastify's
- * secure-json-parse does, and only when the text could contain them, so the common case costs one
- * regular-expression scan.
+ * secure-json-parse does, and only when the text could contain them. The common case costs two
+ * substring searches (fast, native) instead of the regular-expression scans, which showed up at ~6% of
+ * the gateway's CPU on streams, where every chunk is parsed.
  */
 
 export type JsonObject = Record<string, unknown>;
@@ -13,10 +14,15 @@ export type JsonObject = Record<string, unknown>;
 const protoKey = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
 const constructorKey = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
 
+/** Either key needs its own letters (`proto`, `ctor`) or, escaped, a `\u` to appear in the text. */
+function mayHideKey(text: string): boolean {
+  return text.includes('\\u') || text.includes('proto') || text.includes('ctor');
+}
+
 /** Parses JSON text; throws a SyntaxError on invalid JSON. Dangerous keys are removed. */
 export function safeJsonParse(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (value !== null && typeof value === 'object' && (protoKey.test(text) || constructorKey.test(text))) {
+  if (value !== null && typeof value === 'object' && mayHideKey(text) && (protoKey.test(text) || constructorKey.test(text))) {
     scrub(value);
   }
   return value;
