@@ -1,5 +1,6 @@
 /** Starts the simulator and the gateway as child processes for the benchmark, and reads their output. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -9,9 +10,22 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Spawns `switchyard ARGS` and resolves once its output matches `ready`. */
-export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, ['bin/switchyard.mjs', ...args], {
+/**
+ * Compiles the sources to `dist/` (as the Docker image does) so the gateway is measured as production
+ * runs it: tsx's on-the-fly transform wraps every closure in a naming helper, a per-request cost that
+ * the compiled build does not have.
+ */
+export function buildDist(): void {
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
+
+/**
+ * Spawns `switchyard ARGS` and resolves once its output matches `ready`: the compiled build from
+ * buildDist() when `compiled`, else the sources through bin/switchyard.mjs.
+ */
+export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<string, string> = {}, compiled = false): Promise<Child & { match: RegExpExecArray }> {
+  const entry = compiled ? join('dist', 'cli', 'main.js') : join('bin', 'switchyard.mjs');
+  const proc = spawn(process.execPath, [entry, ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,9 +66,9 @@ export async function processCpuSeconds(metricsUrl: string): Promise<number> {
   return Number(m[1]);
 }
 
-/** One of bench/reference-proxy.ts's proxies in front of `upstream`, with its CPU counter. */
+/** One of bench/reference-proxy.mjs's proxies in front of `upstream`, with its CPU counter. */
 export async function spawnReferenceProxy(kind: 'raw' | 'express', upstream: string): Promise<Child & { origin: string; cpuMicros(): Promise<number> }> {
-  const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/reference-proxy.ts', kind, upstream], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['bench/reference-proxy.mjs', kind, upstream], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {

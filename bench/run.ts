@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, runLoad, type LoadResult } from './load.js';
-import { processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard } from './processes.js';
+import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -43,7 +43,8 @@ deployments:
 routes:
   bench: { targets: [bench@sim] }
 `);
-  const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/);
+  buildDist();
+  const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, {}, true);
   const gwOrigin = gw.match[1]!;
   try {
     const results: Record<string, ReturnType<typeof row> & { cpuUsPerRequest?: number }> = {};
@@ -94,7 +95,7 @@ routes:
     console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
-    console.log('CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
+    console.log('The gateway runs its compiled build (dist/, as in the Docker image). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing }, null, 2));
   } finally {
