@@ -2,22 +2,11 @@
  * The OpenAI surface for chat, driven by the official openai SDK against the real gateway and
  * simulators; every body and chunk is validated against the OpenAI OpenAPI schemas.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectSchema } from '../support/openapi.js';
-import { demoConfig, readSse, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { demoConfig, readSse, useTestGateway } from '../support/gateway.js';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(demoConfig());
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
-beforeEach(() => {
-  // Fresh breakers, stats and cooldowns: each test starts from healthy deployments.
-  gw.reload();
-  for (const s of gw.simulators.values()) s.clearFaults();
-});
+const gw = useTestGateway(demoConfig());
 
 const messages = [{ role: 'user' as const, content: 'Say something about switchyards.' }];
 

@@ -2,23 +2,12 @@
  * Every error class a client can meet, as the openai SDK maps it, with the OpenAI envelope
  * (message, type, param, code) validated against the spec; and no secret in any of them.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { expectSchema } from '../support/openapi.js';
-import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { demoConfig, startTestGateway, useTestGateway } from '../support/gateway.js';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(demoConfig({ timeouts: 'timeouts: { first_token_ms: 400, idle_ms: 400, total_ms: 1500 }' }));
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
-beforeEach(() => {
-  // Fresh breakers, stats and cooldowns: each test starts from healthy deployments.
-  gw.reload();
-  for (const s of gw.simulators.values()) s.clearFaults();
-});
+const gw = useTestGateway(demoConfig({ timeouts: 'timeouts: { first_token_ms: 400, idle_ms: 400, total_ms: 1500 }' }));
 
 async function post(path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers, body });

@@ -1,6 +1,7 @@
 /** Active health checks: a pool server that goes down stops getting traffic before any request fails on it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { pollUntil } from '../support/poll.js';
 
 const config = `
 version: 1
@@ -26,13 +27,6 @@ afterAll(async () => {
   await gw?.close(1000);
 });
 
-async function pollUntil(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('active health checks', () => {
   it('probe the health path, take a dead server out of the pool, and never fail a request on it', async () => {

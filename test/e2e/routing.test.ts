@@ -4,9 +4,10 @@
  * always fails, strategies spread traffic as configured, and a soak with random faults gives every
  * request exactly one answer or one error with no breaker stuck open.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
+import { pollUntil } from '../support/poll.js';
 
 const config = `
 version: 1
@@ -42,31 +43,11 @@ routes:
     retries: { same_deployment: 3, budget_percent: 10, backoff_ms: 1, max_backoff_ms: 2 }
 `;
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(config);
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
-beforeEach(() => {
-  gw.reload();
-  for (const s of gw.simulators.values()) {
-    s.clearFaults();
-    s.resetStats();
-  }
-});
+const gw = useTestGateway(config);
 
 const ask = (model: string) => gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'route me' }] }).withResponse();
 const breakerOf = (id: string) => gw.deps.runtime.current.deployments.get(id)!.health.breaker;
 
-async function pollUntil(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('circuit breaker', () => {
   it('opens at its threshold, drops out of plans, and one trial closes it after recovery', async () => {

@@ -3,10 +3,10 @@
  * by prefill on a deployment that can continue an assistant message (vLLM's continue_final_message),
  * or by a held-back replay of a deterministic request; otherwise the stream ends with an error event.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { expectSchema } from '../support/openapi.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const config = `
 version: 1
@@ -28,20 +28,7 @@ routes:
   reference: { targets: [second] }
 `;
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(config);
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
-beforeEach(() => {
-  gw.reload();
-  for (const s of gw.simulators.values()) {
-    s.clearFaults();
-    s.resetStats();
-  }
-});
+const gw = useTestGateway(config);
 
 const messages = [{ role: 'user' as const, content: 'Tell me about rail yards at length.' }];
 

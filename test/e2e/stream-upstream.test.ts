@@ -2,9 +2,9 @@
  * Routes with `stream_upstream: true`: non-stream clients get the stream protections. The issue's
  * scenario: three upstreams, one resetting connections and one hung, under load → zero client errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectSchema } from '../support/openapi.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const config = `
 version: 1
@@ -30,13 +30,7 @@ routes:
     targets: [c]
 `;
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(config);
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
+const gw = useTestGateway(config);
 
 const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
 

@@ -3,26 +3,13 @@
  * an error event (never a quiet truncation) once something has, tolerance of upstream quirks, and
  * the upstream request aborted when the client leaves.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { expectSchema } from '../support/openapi.js';
-import { demoConfig, readSse, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { demoConfig, readSse, useTestGateway } from '../support/gateway.js';
+import { pollUntil } from '../support/poll.js';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway(demoConfig({ timeouts: 'timeouts: { first_token_ms: 500, idle_ms: 500, total_ms: 4000 }' }));
-});
-afterAll(async () => {
-  await gw?.close(1000);
-});
-beforeEach(() => {
-  // Fresh breakers, stats and cooldowns: each test starts from healthy deployments.
-  gw.reload();
-  for (const s of gw.simulators.values()) {
-    s.clearFaults();
-    s.resetStats();
-  }
-});
+const gw = useTestGateway(demoConfig({ timeouts: 'timeouts: { first_token_ms: 500, idle_ms: 500, total_ms: 4000 }' }));
 
 const streamBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'tell me a story' }], stream: true });
 
@@ -31,13 +18,6 @@ async function rawStream(model: string) {
   return { res, events: await readSse(res) };
 }
 
-async function pollUntil(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('before the first byte', () => {
   it('fails over invisibly when the pool resets connections', async () => {

@@ -92,11 +92,4 @@ export class StreamReader {
   }
 }
 
-/** Polls `check` every 10 ms, for at most ~3 s. */
-export async function pollUntil(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+export { pollUntil } from '../support/poll.js';

@@ -2,6 +2,7 @@
  * Starts a real gateway (Express app on port 0, real undici transports) in front of in-process
  * simulators, from a YAML config text, for end-to-end tests driven by the official openai SDK.
  */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import { loadConfigText, formatIssue } from '../../config/loader.js';
@@ -33,6 +34,35 @@ export async function startTestGateway(yaml: string, env: Record<string, string>
       const s = gw.simulators.get(name);
       if (!s) throw new Error(`no simulator '${name}'`);
       return s;
+    },
+  });
+}
+
+/**
+ * The gateway of one test file: started before its tests, closed after them, and reset before each
+ * (config reloaded, so breakers, stats and cooldowns are fresh; simulators without faults or counts),
+ * so every test starts from healthy deployments. The handle forwards to the gateway once it runs.
+ */
+export function useTestGateway(yaml: string, env: Record<string, string> = {}): TestGateway {
+  let current: TestGateway | undefined;
+  beforeAll(async () => {
+    current = await startTestGateway(yaml, env);
+  });
+  afterAll(async () => {
+    await current?.close(1000);
+  });
+  beforeEach(() => {
+    current!.reload();
+    for (const s of current!.simulators.values()) {
+      s.clearFaults();
+      s.resetStats();
+    }
+  });
+  return new Proxy({} as TestGateway, {
+    get(_target, prop) {
+      if (!current) throw new Error('the test gateway is used before it started: use it inside tests or hooks');
+      const value: unknown = Reflect.get(current, prop, current);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current) : value;
     },
   });
 }
