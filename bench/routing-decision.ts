@@ -1,9 +1,11 @@
 /**
  * Routing decision time: planCandidates over a 20-deployment route, for each strategy, in process, with
- * live-looking stats. Reports p50/p99 per decision in microseconds.
+ * live-looking stats. Reports p50/p99 per decision in microseconds. The runtime and planner come from
+ * the compiled build (bench/processes.ts buildDist), as production runs them, not from tsx's transform.
  */
-import { buildRuntime } from '../gateway/runtime.js';
-import { planCandidates } from '../gateway/plan.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { root } from './processes.js';
 import type { Config } from '../config/schema.js';
 import { loadConfigText } from '../config/loader.js';
 import { strategyNames } from '../gateway/strategies/index.js';
@@ -28,6 +30,9 @@ ${strategy === 'weighted' ? `    weights: { ${weights} }` : ''}
 }
 
 export async function measureRoutingDecisions(iterations = 20_000): Promise<Record<string, { p50Us: number; p99Us: number }>> {
+  const compiled = (path: string) => pathToFileURL(join(root, 'dist', path)).href;
+  const { buildRuntime } = (await import(compiled('gateway/runtime.js'))) as typeof import('../gateway/runtime.js');
+  const { planCandidates } = (await import(compiled('gateway/plan.js'))) as typeof import('../gateway/plan.js');
   const out: Record<string, { p50Us: number; p99Us: number }> = {};
   for (const strategy of strategyNames) {
     const rt = buildRuntime(configFor(strategy));

@@ -24,6 +24,12 @@ export function estimateRequest(req: ClientRequest): RequestEstimate {
   };
 }
 
+function usable(d: DeploymentRuntime, operation: Operation, now: number): boolean {
+  return d.operations.has(operation) && d.health.available(now, true) && d.provider.pool.anyHealthy;
+}
+
+const deploymentOf = (c: PlanCandidate): DeploymentRuntime => c.deployment;
+
 export function planCandidates(
   route: RouteRuntime,
   operation: Operation,
@@ -34,11 +40,10 @@ export function planCandidates(
   // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
   // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
   // for the same reason). Open breakers, cooldowns and drains do remove a deployment.
-  const usable = (d: DeploymentRuntime) => d.operations.has(operation) && d.health.available(now, true) && d.provider.pool.anyHealthy;
   const ejected: DeploymentRuntime[] = [];
   const candidates: PlanCandidate[] = [];
   for (const d of route.targets) {
-    if (!usable(d)) continue;
+    if (!usable(d, operation, now)) continue;
     if (d.health.ejected(now)) {
       ejected.push(d);
       continue;
@@ -53,9 +58,9 @@ export function planCandidates(
       deployment: d,
     });
   }
-  const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map((c) => c.deployment);
+  const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map(deploymentOf);
   for (const d of route.fallbacks) {
-    if (!usable(d) || ordered.includes(d) || ejected.includes(d)) continue;
+    if (!usable(d, operation, now) || ordered.includes(d) || ejected.includes(d)) continue;
     if (d.health.ejected(now)) ejected.push(d);
     else ordered.push(d);
   }
