@@ -11,14 +11,8 @@ import type { RecordedRequest, ResolvedOptions, SimOperation, SimStats } from '.
 
 const RECENT_LIMIT = 50;
 
-export interface Counters {
-  requests: number;
-  byOperation: Record<SimOperation, number>;
-  completed: number;
-  aborted: number;
-  inFlight: number;
-  faultsApplied: number;
-}
+/** The counts a simulator keeps itself; the rest of SimStats is derived when asked. */
+export type Counters = Pick<SimStats, 'requests' | 'byOperation' | 'completed' | 'aborted' | 'inFlight' | 'faultsApplied'>;
 
 const zeroByOperation = (): Record<SimOperation, number> => ({ chat: 0, completions: 0, embeddings: 0, models: 0, other: 0 });
 
