@@ -3,7 +3,6 @@
  * deadline), the upstream call through the deployment's endpoint pool, and the mapping of whatever
  * goes wrong into an UpstreamError. Opossum-style shared abort controllers are avoided on purpose:
  * one attempt's timeout must never abort another's.
-
  */
 import type { Readable } from 'node:stream';
 import type { ClientRequest, UpstreamHttpRequest } from '../adapters/types.js';
