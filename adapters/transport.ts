@@ -5,6 +5,7 @@
  * only from the config, never from a client.
  */
 import { Pool, errors as undiciErrors } from 'undici';
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { UpstreamHeaders, UpstreamHttpRequest } from './types.js';
 import { UpstreamError, upstreamErrorOf } from '../gateway/upstream-error.js';
@@ -28,10 +29,16 @@ export interface UpstreamResponse {
   body: Readable;
 }
 
+/**
+ * What cancels an upstream request: an AbortSignal, or the lighter EventEmitter form undici accepts
+ * too (it emits 'abort' once; `aborted` and `reason` then say why).
+ */
+export type CancelSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean; readonly reason: unknown });
+
 export interface Transport {
   /** The endpoint's base URL, as configured (after `sim://` resolution). */
   readonly baseUrl: string;
-  request(req: UpstreamHttpRequest, signal: AbortSignal, timeouts: RequestTimeouts): Promise<UpstreamResponse>;
+  request(req: UpstreamHttpRequest, signal: CancelSignal, timeouts: RequestTimeouts): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -79,7 +86,7 @@ const connectionCodes = new Set([
  * Socket-level failures become UpstreamErrors of kind `connection` or `timeout`. An abort we caused
  * (client gone, deadline) is passed through untouched: the executor knows why it aborted.
  */
-export function classifyTransportError(err: unknown, signal?: AbortSignal): unknown {
+export function classifyTransportError(err: unknown, signal?: CancelSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
   if (err instanceof UpstreamError) return err;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {

@@ -13,6 +13,8 @@ import { measureRoutingDecisions } from './routing-decision.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** Requests sent before each measured run, so the JIT has optimised the hot path and pools are open. */
+const warmup = 1000;
 const model = 'bench-model';
 
 const prompt = 'Summarise the following notes about rail yards. '.repeat(18);
@@ -50,9 +52,8 @@ routes:
     const results: Record<string, ReturnType<typeof row> & { cpuUsPerRequest?: number }> = {};
     for (const stream of [false, true]) {
       const kind = stream ? 'stream' : 'non-stream';
-      // Warm up both paths (JIT, connection pools).
-      await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), 300, concurrency);
-      await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), 300, concurrency);
+      await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), warmup, concurrency);
+      await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
 
       results[`direct ${kind}`] = row(`direct ${kind}`, await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency));
       const cpuBefore = await processCpuSeconds(`${gwOrigin}/metrics`);
@@ -66,7 +67,7 @@ routes:
       const proxy = await spawnReferenceProxy(kind, simOrigin);
       try {
         const body = bodyFor('bench', false);
-        await runLoad(proxy.origin, '/v1/chat/completions', body, 300, concurrency);
+        await runLoad(proxy.origin, '/v1/chat/completions', body, warmup, concurrency);
         const before = await proxy.cpuMicros();
         const r = await runLoad(proxy.origin, '/v1/chat/completions', body, requests, concurrency);
         const after = await proxy.cpuMicros();
