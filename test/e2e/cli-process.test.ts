@@ -55,6 +55,22 @@ describe('switchyard start (the embedded default config)', () => {
     expect(await exitCode(child!)).toBe(0);
   });
 
+  it('logs each request as one JSON line (written asynchronously, flushed by exit), without the key', async () => {
+    const { url, output } = await startCli(['start'], { PORT: '0', LOG_LEVEL: 'info' });
+    const key = 'sk-client-secret-0123456789';
+    const client = new OpenAI({ baseURL: url, apiKey: key, maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+    const requestId = response.headers.get('x-request-id')!;
+    const closed = new Promise<number | null>((resolve) => child!.once('close', (code) => resolve(code)));
+    child!.kill('SIGTERM');
+    // 'close' comes after the process's output has been read to its end.
+    expect(await closed).toBe(0);
+    const line = output().split('\n').find((l) => l.includes(requestId));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ level: 'info', msg: 'request', requestId, route: 'chat', status: 200, stream: false });
+    expect(output()).not.toContain(key);
+  });
+
   it('refuses to start on an invalid config, naming file:line:col', async () => {
     child = spawn(process.execPath, ['bin/switchyard.mjs', 'start', '--config', 'test/fixtures/config/bad-route.yaml'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
