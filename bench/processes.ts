@@ -46,6 +46,8 @@ export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<strin
       if (match) {
         clearTimeout(timer);
         proc.stdout!.off('data', onData);
+        // Keep reading (and dropping) its output, so that request logs never back up the pipe.
+        proc.stdout!.resume();
         resolve({ proc, stop, match });
       }
     };

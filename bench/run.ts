@@ -46,7 +46,7 @@ routes:
   bench: { targets: [bench@sim] }
 `);
   buildDist();
-  const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, {}, true);
+  const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true);
   const gwOrigin = gw.match[1]!;
   try {
     const results: Record<string, ReturnType<typeof row> & { cpuUsPerRequest?: number }> = {};
@@ -96,7 +96,7 @@ routes:
     console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
-    console.log('The gateway runs its compiled build (dist/, as in the Docker image). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
+    console.log('The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing }, null, 2));
   } finally {
