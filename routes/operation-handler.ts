@@ -17,6 +17,7 @@ import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
 import { SseSink } from './sse-sink.js';
 import { validators } from './validation/operations.js';
+import { requestLogger, type Logger } from '../gateway/logger.js';
 import type { GatewayDeps } from './deps.js';
 
 const paths: Record<Operation, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', embeddings: '/v1/embeddings' };
@@ -46,6 +47,7 @@ export function createOperationHandler(operation: Operation, deps: GatewayDeps) 
   const validate = validators[operation];
   const path = paths[operation];
   const { telemetry, logger, state } = deps;
+  const requestLog = requestLogger(logger);
 
   return async function handleOperation(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = performance.now();
@@ -113,19 +115,19 @@ export function createOperationHandler(operation: Operation, deps: GatewayDeps) 
     } finally {
       state.inFlight -= 1;
     }
-    report(deps, operation, requestId, keyName, receivedAt, outcome);
+    report(deps, requestLog, operation, requestId, keyName, receivedAt, outcome);
   };
 }
 
-function report(deps: GatewayDeps, operation: Operation, requestId: string, keyName: string | undefined, receivedAt: number, o: Outcome): void {
+function report(deps: GatewayDeps, log: Logger, operation: Operation, requestId: string, keyName: string | undefined, receivedAt: number, o: Outcome): void {
   const durationMs = performance.now() - receivedAt;
   const routeName = o.route?.name ?? 'none';
   if (o.route) deps.telemetry.requestEnded(routeName);
   if (o.status === clientClosedStatus && o.route) deps.telemetry.clientAborted(routeName);
   deps.telemetry.requestFinished({ route: routeName, operation, deployment: o.deployment, status: o.status, durationMs, stream: o.stream, usage: o.usage });
   const level = o.error?.level ?? 'info';
-  if (!deps.logger.isLevelEnabled(level)) return;
-  deps.logger[level]({
+  if (!log.isLevelEnabled(level)) return;
+  log[level]({
     requestId, operation, route: o.route?.name, deployment: o.deployment?.id, key: keyName, status: o.status,
     ms: Math.round(durationMs * 10) / 10, attempts: o.attempts, stream: o.stream,
     ...(o.usage ? { inputTokens: o.usage.promptTokens, outputTokens: o.usage.completionTokens } : {}),
