@@ -2,7 +2,8 @@
  * `npm run bench`: the gateway in front of a simulator against the same simulator reached directly, in
  * one run, for non-stream and streamed chat with a ~1 KB request. Reports latency percentiles, the
  * latency the gateway adds, the throughput ratio, and the gateway's CPU time per request.
- * Knobs: BENCH_REQUESTS (default 3000), BENCH_CONCURRENCY (default 16).
+ * Knobs: BENCH_REQUESTS (default 3000), BENCH_CONCURRENCY (default 16), BENCH_PROMPT_REPEAT (default
+ * 18, a ~1 KB request; 2000 makes a ~96 KB conversation).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const warmup = 1000;
 const model = 'bench-model';
 
-const prompt = 'Summarise the following notes about rail yards. '.repeat(18);
+const prompt = 'Summarise the following notes about rail yards. '.repeat(Number(process.env.BENCH_PROMPT_REPEAT ?? 18));
 const bodyFor = (m: string, stream: boolean) =>
   JSON.stringify({ model: m, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: prompt }], max_tokens: 16, temperature: 0, stream });
 

@@ -2,11 +2,13 @@
  * The client's OpenAI request, for an OpenAI-compatible server. The body is the client's own, with
  * `model` set to the deployment's upstream model and the profile's quirks applied (profiles.ts); for
  * streams the upstream is always asked for usage, so tokens are counted even when the client did not
- * ask (the stream translator hides it again). When nothing changes, the client's exact bytes are sent.
+ * ask (the stream translator hides it again). When nothing changes, the client's exact bytes are sent;
+ * otherwise the changed members are spliced into them (json-splice.ts).
  * Client headers are never forwarded: only ours, the provider's key and the provider's static headers.
  */
 import type { ClientRequest, Operation, ProviderSettings, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { isRecord, type JsonObject } from '../shared/json.js';
+import { spliceTopLevel } from '../shared/json-splice.js';
 import type { OpenAICompatibleProfile } from './profiles.js';
 
 const paths: Readonly<Record<Operation, string>> = {
@@ -21,7 +23,8 @@ export function buildRequest(profile: OpenAICompatibleProfile, req: ClientReques
     method: 'POST',
     path: paths[req.operation],
     headers: upstreamHeaders(target.provider, req.stream),
-    body: body === undefined ? req.raw : JSON.stringify(body),
+    // The client's bytes with only the changed members re-encoded; whole re-serialisation is the fallback.
+    body: body === undefined ? req.raw : spliceTopLevel(req.raw, req.body, body) ?? JSON.stringify(body),
   };
 }
 
