@@ -2,7 +2,7 @@
  * Structured JSON logs (pino). Request logs carry chosen fields only (never headers or bodies); the
  * redact list is a second line of defence should anyone ever log a request or a provider config.
  */
-import { destination, pino, type Logger } from 'pino';
+import { destination, pino, type DestinationStream, type Logger } from 'pino';
 
 export const redactPaths = [
   'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["api-key"]',
@@ -10,8 +10,9 @@ export const redactPaths = [
   '*.api_key', '*.apiKey', '*.key', 'providers.*.api_key', 'keys[*].key', 'settings.apiKey',
 ];
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const stream = options.destination ?? stdoutDestination();
   return pino(
     {
       level,
@@ -20,11 +21,18 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    // Asynchronous writes to stdout: lines written while a write is in flight leave together, so a busy
-    // gateway makes a few write syscalls instead of one per request (~100 µs of CPU a request at info
-    // level in `npm run bench`); a quiet one still writes each line at once. Pino flushes it on exit.
-    options.destination ?? destination({ dest: 1, sync: false }),
+    stream,
   );
+}
+
+/**
+ * Asynchronous writes to stdout: lines written while a write is in flight leave together, so a busy
+ * gateway makes a few write syscalls instead of one per request; a quiet one still writes each line at
+ * once. Pino flushes it on exit, and turns a broken pipe (the log collector went away) into dropped
+ * lines rather than an error (tested in cli-process.test.ts).
+ */
+function stdoutDestination(): DestinationStream {
+  return destination({ dest: 1, sync: false });
 }
 
 export type { Logger };

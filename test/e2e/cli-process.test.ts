@@ -71,6 +71,19 @@ describe('switchyard start (the embedded default config)', () => {
     expect(output()).not.toContain(key);
   });
 
+  it('keeps serving when its stdout breaks (the log collector went away)', async () => {
+    const { url } = await startCli(['start'], { PORT: '0', LOG_LEVEL: 'info' });
+    child!.stdout!.destroy();
+    const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
+    for (let i = 0; i < 20; i += 1) {
+      const chat = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `log ${i}` }] });
+      expect(chat.choices[0]!.message.content).toBeTruthy();
+    }
+    expect(child!.exitCode).toBeNull();
+    child!.kill('SIGTERM');
+    expect(await exitCode(child!)).toBe(0);
+  });
+
   it('refuses to start on an invalid config, naming file:line:col', async () => {
     child = spawn(process.execPath, ['bin/switchyard.mjs', 'start', '--config', 'test/fixtures/config/bad-route.yaml'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
