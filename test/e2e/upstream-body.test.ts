@@ -3,13 +3,9 @@
  * model; `stream_options` for streams) are re-encoded, so formatting, key order, escapes and unknown
  * fields survive exactly, and large conversations are never re-serialised.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { useUpstreamGateway } from '../support/gateway.js';
 
-let upstream: Server;
-let gw: TestGateway;
 let received: string[] = [];
 
 const completion = JSON.stringify({
@@ -22,38 +18,21 @@ const streamed = [
   { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'upstream-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
 ].map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString();
-      received.push(text);
-      const stream = (JSON.parse(text) as { stream?: boolean }).stream === true;
-      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
-      res.end(stream ? streamed : completion);
-    });
+const env = useUpstreamGateway((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const text = Buffer.concat(chunks).toString();
+    received.push(text);
+    const stream = (JSON.parse(text) as { stream?: boolean }).stream === true;
+    res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
+    res.end(stream ? streamed : completion);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  gw = await startTestGateway(`
-version: 1
-providers:
-  up: { type: openai, base_url: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1" }
-deployments:
-  d: { provider: up, model: upstream-model }
-routes:
-  chat: { targets: [d] }
-`);
-});
-afterAll(async () => {
-  await gw?.close(1000);
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
-});
+}, { model: 'upstream-model', routes: '  chat: { targets: [d] }' });
 
 async function post(text: string): Promise<Response> {
   received = [];
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
   await res.text();
   return res;
 }

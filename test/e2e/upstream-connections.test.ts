@@ -4,55 +4,35 @@
  * finishes the client's stream at `[DONE]` and lets the rest drain instead of destroying the body,
  * which would close the socket and make every stream pay a new connection.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useUpstreamGateway } from '../support/gateway.js';
 import { pollUntil } from '../support/poll.js';
 
-let upstream: Server;
 let connections = 0;
 let finished = 0;
-let gw: TestGateway;
 
 const chunk = (delta: Record<string, unknown>, finish: string | null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(chunk({ role: 'assistant', content: 'hello' }, null));
-      res.write(chunk({}, 'stop'));
-      res.write('data: [DONE]\n\n');
-      // The end of the response arrives separately, after [DONE].
-      setTimeout(() => res.end(() => (finished += 1)), 30);
-    });
+const env = useUpstreamGateway((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk({ role: 'assistant', content: 'hello' }, null));
+    res.write(chunk({}, 'stop'));
+    res.write('data: [DONE]\n\n');
+    // The end of the response arrives separately, after [DONE].
+    setTimeout(() => res.end(() => (finished += 1)), 30);
   });
-  upstream.on('connection', () => (connections += 1));
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as AddressInfo).port;
-  gw = await startTestGateway(`
-version: 1
-providers:
-  up: { type: openai, base_url: "http://127.0.0.1:${port}/v1" }
-deployments:
-  d: { provider: up, model: m }
-routes:
-  r: { targets: [d] }
-`);
 });
-afterAll(async () => {
-  await gw?.close(1000);
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+beforeAll(() => {
+  env.upstream.on('connection', () => (connections += 1));
 });
 
 describe('upstream connections', () => {
   it('are reused by consecutive streams that end after [DONE]', async () => {
     for (let i = 0; i < 5; i += 1) {
-      const stream = await gw.client().chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `hi ${i}` }] });
+      const stream = await env.gw.client().chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `hi ${i}` }] });
       let text = '';
       for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
       expect(text).toBe('hello');

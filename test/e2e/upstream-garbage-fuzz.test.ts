@@ -4,50 +4,30 @@
  * gets either a complete answer or an explicit error — a streamed answer ends with `[DONE]` after a
  * finish reason, or with an error event; a non-stream answer is a valid completion or an OpenAI error.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { expectSchema, validateSchema } from '../support/openapi.js';
-import { readSse, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { readSse, useUpstreamGateway } from '../support/gateway.js';
 
-let upstream: Server;
-let gw: TestGateway;
 /** What the upstream sends for the next request, as SSE body fragments written one by one. */
 let script: string[] = [];
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', async () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const fragment of script) {
-        res.write(fragment);
-        await new Promise((r) => setImmediate(r));
-      }
-      res.end();
-    });
+const env = useUpstreamGateway((req, res) => {
+  req.resume();
+  req.on('end', async () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const fragment of script) {
+      res.write(fragment);
+      await new Promise((r) => setImmediate(r));
+    }
+    res.end();
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as AddressInfo).port;
-  gw = await startTestGateway(`
-version: 1
-providers:
-  up: { type: openai, base_url: "http://127.0.0.1:${port}/v1" }
-deployments:
-  d: { provider: up, model: m }
-routes:
-  r:
+}, {
+  routes: `  r:
     targets: [d]
     stream_upstream: true
     retries: { same_deployment: 0 }
-    timeouts: { first_token_ms: 2000, idle_ms: 2000, total_ms: 5000 }
-`);
-});
-afterAll(async () => {
-  await gw?.close(1000);
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+    timeouts: { first_token_ms: 2000, idle_ms: 2000, total_ms: 5000 }`,
 });
 
 const chunk = (delta: Record<string, unknown>, finish: string | null) =>
@@ -74,8 +54,8 @@ describe('an upstream that streams anything', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
-        gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
-        const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(true), signal: AbortSignal.timeout(10_000) });
+        env.gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
+        const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(true), signal: AbortSignal.timeout(10_000) });
         if (res.status !== 200) {
           expect(res.status).toBeGreaterThanOrEqual(500);
           expectSchema('ErrorResponse', await res.json());
@@ -103,8 +83,8 @@ describe('an upstream that streams anything', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
-        gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
-        const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(false), signal: AbortSignal.timeout(10_000) });
+        env.gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
+        const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(false), signal: AbortSignal.timeout(10_000) });
         const json = (await res.json()) as Record<string, unknown>;
         if (res.status === 200) {
           expectSchema('CreateChatCompletionResponse', json);

@@ -2,6 +2,8 @@
  * Starts a real gateway (Express app on port 0, real undici transports) in front of in-process
  * simulators, from a YAML config text, for end-to-end tests driven by the official openai SDK.
  */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import OpenAI from 'openai';
 import { pino } from 'pino';
@@ -109,4 +111,50 @@ export async function readSse(res: Response): Promise<string[]> {
     .map((e) => e.trim())
     .filter((e) => e.startsWith('data:'))
     .map((e) => e.slice('data:'.length).trim());
+}
+
+/** A gateway in front of a local upstream server the test scripts itself (see useUpstreamGateway). */
+export interface UpstreamGateway {
+  readonly gw: TestGateway;
+  readonly upstream: Server;
+}
+
+/**
+ * For tests that need an upstream no simulator plays: a node:http server with `handler`, reached as
+ * provider `up`, deployment `d` (serving `model`, default `m`), and the routes given as YAML (default
+ * `r: { targets: [d] }`). Started before the file's tests, closed after them.
+ */
+export function useUpstreamGateway(handler: RequestListener, options: { model?: string; routes?: string } = {}): UpstreamGateway {
+  let current: { gw: TestGateway; upstream: Server } | undefined;
+  beforeAll(async () => {
+    const upstream = createServer(handler);
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const gw = await startTestGateway(`
+version: 1
+providers:
+  up: { type: openai, base_url: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1" }
+deployments:
+  d: { provider: up, model: ${options.model ?? 'm'} }
+routes:
+${options.routes ?? '  r: { targets: [d] }'}
+`);
+    current = { gw, upstream };
+  });
+  afterAll(async () => {
+    await current?.gw.close(1000);
+    current?.upstream.closeAllConnections();
+    await new Promise((resolve) => current?.upstream.close(resolve));
+  });
+  const started = () => {
+    if (!current) throw new Error('the upstream gateway is used before it started: use it inside tests or hooks');
+    return current;
+  };
+  return {
+    get gw() {
+      return started().gw;
+    },
+    get upstream() {
+      return started().upstream;
+    },
+  };
 }
