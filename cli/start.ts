@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { formatIssue, loadConfigFile } from '../config/loader.js';
-import { buildRuntime, RuntimeHolder } from '../gateway/runtime.js';
+import { buildRuntime, RuntimeHolder, type Runtime } from '../gateway/runtime.js';
 import { createGatewayMetrics } from '../gateway/metrics.js';
 import { Telemetry } from '../gateway/telemetry.js';
 import { createLogger } from '../gateway/logger.js';
@@ -37,8 +37,12 @@ export interface RunningGateway {
   readonly port: number;
   readonly deps: GatewayDeps;
   readonly simulators: ReadonlyMap<string, RunningSimulator>;
-  /** Builds a new Runtime (fresh breakers and stats) and swaps it in; in-flight requests finish on the old one. */
-  reload(config?: Config): void;
+  /**
+   * Builds a new Runtime from `config` (default: the current one) and swaps it in; in-flight requests
+   * finish on the old one. Live health state carries over for unchanged deployments unless
+   * `freshState` (tests use it to start each case from healthy deployments).
+   */
+  reload(config?: Config, options?: { freshState?: boolean }): void;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -72,7 +76,8 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const logger = options.logger ?? createLogger();
   const sims = await startSimulators(config);
   const telemetry = new Telemetry(createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true }));
-  const build = (next: Config) => buildRuntime(next, {
+  const build = (next: Config, previous?: Runtime) => buildRuntime(next, {
+    ...(previous ? { previous } : {}),
     resolveEndpoint: simResolver(sims),
     onBreakerTransition: (id, from, to) => {
       telemetry.breakerChanged(id, from, to);
@@ -110,8 +115,8 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     port: listening.port,
     deps,
     simulators: sims,
-    reload(next = config) {
-      runtime.swap(build(next));
+    reload(next = runtime.current.config, reloadOptions = {}) {
+      runtime.swap(build(next, reloadOptions.freshState ? undefined : runtime.current));
     },
     close(graceMs = config.server.shutdown_grace_ms) {
       closing ??= (async () => {

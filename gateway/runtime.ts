@@ -2,7 +2,9 @@
  * A Runtime is everything built from one validated Config: providers with their endpoint pools,
  * deployments, routes and the key index, with every lookup the hot path needs prepared once.
  * A config reload builds a new Runtime and swaps one reference (RuntimeHolder); requests in flight
- * finish on the Runtime they started with.
+ * finish on the Runtime they started with. Health (breaker, ejection, cooldown, latency and error
+ * stats, in-flight counts) carries over to the new Runtime for every deployment whose identity did
+ * not change, and weighted round robin's position for every route whose strategy did not.
  */
 import type { Capability, Config, RetriesConfig, RouteConfig } from '../config/schema.js';
 import { DeploymentHealth } from './deployment-health.js';
@@ -88,6 +90,19 @@ export interface BuildOptions {
   onEjected?: (deploymentId: string, forMs: number) => void;
   /** Told when an active health check finds an endpoint down or back up. */
   onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
+  /** The Runtime being replaced: live state carries over from it (see the header). */
+  previous?: Runtime;
+}
+
+/**
+ * What makes a deployment the same across configs: where it sends requests and the health settings
+ * its state was gathered under. Prices, capabilities or limits may change without losing the state.
+ */
+function deploymentIdentity(config: Config, id: string): string | undefined {
+  const d = config.deployments[id];
+  const p = d && config.providers[d.provider];
+  if (!d || !p) return undefined;
+  return JSON.stringify([d.provider, d.model, p.type, p.endpoints ?? [p.base_url], d.breaker, d.outlier]);
 }
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
@@ -112,10 +127,12 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     }
   }
 
+  const previous = options.previous;
   const deployments = new Map<string, DeploymentRuntime>();
   for (const [id, d] of Object.entries(config.deployments)) {
     const provider = providers.get(d.provider);
     if (!provider) throw new Error(`deployment '${id}': unknown provider '${d.provider}'`);
+    const same = previous !== undefined && deploymentIdentity(previous.config, id) === deploymentIdentity(config, id);
     deployments.set(id, {
       id,
       provider,
@@ -125,7 +142,8 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       capabilities: new Set(d.capabilities),
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
       maxConcurrency: d.max_concurrency,
-      health: new DeploymentHealth(d.breaker, d.outlier, (from, to) => options.onBreakerTransition?.(id, from, to), (forMs) => options.onEjected?.(id, forMs)),
+      health: (same ? previous.deployments.get(id)?.health : undefined)
+        ?? new DeploymentHealth(d.breaker, d.outlier, (from, to) => options.onBreakerTransition?.(id, from, to), (forMs) => options.onEjected?.(id, forMs)),
     });
   }
 
@@ -149,7 +167,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       retries: r.retries,
       streamUpstream: r.stream_upstream,
       weights: new Map(Object.entries(r.weights ?? {})),
-      strategyState: new Map(),
+      strategyState: previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map(),
       operations,
     });
   }

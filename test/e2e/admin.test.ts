@@ -49,6 +49,14 @@ describe('admin API', () => {
     expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('llama@gpu');
   });
 
+  it('keeps a forced state across a config reload (live state carries over)', async () => {
+    await admin('/admin/deployments/llama@gpu/open', 'POST');
+    gw.reload();
+    expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
+    await admin('/admin/deployments/llama@gpu/restore', 'POST');
+    expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('llama@gpu');
+  });
+
   it('drains a deployment and answers 404 for unknown deployments or actions', async () => {
     expect((await (await admin('/admin/deployments/llama@gpu/drain', 'POST')).json()) as Record<string, unknown>).toMatchObject({ drained: true, available: false });
     expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');

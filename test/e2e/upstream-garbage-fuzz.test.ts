@@ -54,7 +54,7 @@ describe('an upstream that streams anything', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
-        env.gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
+        env.gw.reload(undefined, { freshState: true }); // fresh breaker and ejection state: every run reaches the upstream
         const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(true), signal: AbortSignal.timeout(10_000) });
         if (res.status !== 200) {
           expect(res.status).toBeGreaterThanOrEqual(500);
@@ -83,7 +83,7 @@ describe('an upstream that streams anything', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
-        env.gw.reload(); // fresh breaker and ejection state: every run reaches the upstream
+        env.gw.reload(undefined, { freshState: true }); // fresh breaker and ejection state: every run reaches the upstream
         const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(false), signal: AbortSignal.timeout(10_000) });
         const json = (await res.json()) as Record<string, unknown>;
         if (res.status === 200) {

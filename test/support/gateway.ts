@@ -54,7 +54,7 @@ export function useTestGateway(yaml: string, env: Record<string, string> = {}): 
     await current?.close(1000);
   });
   beforeEach(() => {
-    current!.reload();
+    current!.reload(undefined, { freshState: true });
     for (const s of current!.simulators.values()) {
       s.clearFaults();
       s.resetStats();
