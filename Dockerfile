@@ -11,9 +11,10 @@ COPY adapters ./adapters
 COPY cli ./cli
 COPY config ./config
 COPY gateway ./gateway
-COPY gpu-pool ./gpu-pool
 COPY routes ./routes
 COPY sim ./sim
+COPY telemetry ./telemetry
+COPY upstream ./upstream
 RUN npm run build \
  && mkdir -p dist/config/examples \
  && cp config/*.yaml config/*.json dist/config/ \

@@ -4,7 +4,7 @@
  * the transport that moves the bytes sits apart (adapters/transport.ts). The core never sees a
  * provider's wire format, and adapters never see routing, breakers or HTTP servers.
  */
-import type { UpstreamErrorInfo } from '../gateway/upstream-error.js';
+import type { UpstreamErrorInfo } from './upstream-error.js';
 
 export type Operation = 'chat' | 'completions' | 'embeddings';
 

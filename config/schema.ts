@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { providerTypes } from '../adapters/index.js';
-import { strategyNames } from '../gateway/strategies/index.js';
+import { strategyNames } from '../gateway/routing/strategies/index.js';
 
 const id = z
   .string()

@@ -4,9 +4,9 @@
  * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
-import { secretsEqual } from '../gateway/keys.js';
-import type { DeploymentRuntime, Runtime } from '../gateway/runtime.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
+import { secretsEqual } from '../gateway/access/keys.js';
+import type { DeploymentRuntime, Runtime } from '../gateway/runtime/runtime.js';
 import { presentedKey } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';

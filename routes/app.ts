@@ -10,10 +10,10 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
-import { createOperationHandler } from './operation-handler.js';
+import { createOperationHandler } from './inference.js';
 import { createModelsHandlers } from './models.js';
 import { createHealthHandlers } from './health.js';
 import { createAdminHandlers } from './admin.js';

@@ -3,8 +3,8 @@
  * (what Azure-style clients send). With no keys configured the gateway is open, as the demo is.
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
-import type { ClientKey, KeyIndex } from '../gateway/keys.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
+import type { ClientKey, KeyIndex } from '../gateway/access/keys.js';
 
 export function presentedKey(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;

@@ -1,7 +1,7 @@
 /** What the HTTP layer is given at startup: built once, shared by every handler. */
 import type { Logger } from 'pino';
-import type { RuntimeHolder } from '../gateway/runtime.js';
-import type { Telemetry } from '../gateway/telemetry.js';
+import type { RuntimeHolder } from '../gateway/runtime/runtime.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface ServerState {
   /** Set on SIGTERM: readiness fails and new API requests get 503 while in-flight ones finish. */

@@ -3,7 +3,7 @@
  * always all four keys, with the status and headers from the catalogue.
  */
 import type { ServerResponse } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
 
 export function toGatewayError(err: unknown, requestId: string): GatewayError {
   if (err instanceof GatewayError) return err;

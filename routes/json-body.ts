@@ -4,7 +4,7 @@
  * `constructor.prototype` keys are dropped so no later merge can pollute prototypes.
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
 
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 

@@ -3,9 +3,9 @@
  * them), in OpenAI's list shape. The full list is serialised once per Runtime.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
-import type { ClientKey } from '../gateway/keys.js';
-import type { Runtime } from '../gateway/runtime.js';
+import { GatewayError } from '../gateway/errors/catalogue.js';
+import type { ClientKey } from '../gateway/access/keys.js';
+import type { Runtime } from '../gateway/runtime/runtime.js';
 import { authenticate, mayUseRoute } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';

@@ -4,9 +4,9 @@
  * everything before the first chunk can still fail over or become a normal HTTP error.
  */
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../gateway/errors.js';
-import type { StreamSink } from '../gateway/execute.js';
-import type { DeploymentRuntime } from '../gateway/runtime.js';
+import type { GatewayError } from '../gateway/errors/catalogue.js';
+import type { StreamSink } from '../gateway/execute/execute-stream.js';
+import type { DeploymentRuntime } from '../gateway/runtime/runtime.js';
 
 export class SseSink implements StreamSink {
   constructor(

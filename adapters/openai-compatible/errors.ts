@@ -6,7 +6,7 @@
  * overload). What comes out never carries an integer code or anything from our own request.
  */
 import type { UpstreamHeaders } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo, type UpstreamErrorKind } from '../../gateway/upstream-error.js';
+import { upstreamErrorOf, type UpstreamErrorInfo, type UpstreamErrorKind } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { retryAfterMs } from '../shared/retry-after.js';
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClientRequest, TranslatedResponse, UpstreamTarget } from '../types.js';
-import { UpstreamError, upstreamErrorOf } from '../../gateway/upstream-error.js';
+import { UpstreamError, upstreamErrorOf } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { base64ToFloats, floatsToBase64, isFloatArray } from '../shared/float32-base64.js';
 import { classifyErrorPayload } from './errors.js';

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClientRequest, StreamOutput, StreamProgress, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo } from '../../gateway/upstream-error.js';
+import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { SseParser, type SseEvent } from '../shared/sse-parser.js';
 import { classifyErrorPayload } from './errors.js';

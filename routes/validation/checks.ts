@@ -3,7 +3,7 @@
  * kind of 400 it would from OpenAI: `param` names the field (`messages[2].role`), the message says
  * what was expected and what came instead.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../gateway/errors/catalogue.js';
 
 export type Body = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /** Client key lookup by digest, and the secret redactor. */
 import { describe, expect, it } from 'vitest';
-import { buildKeyIndex, secretsEqual } from '../../gateway/keys.js';
-import { SecretRedactor } from '../../gateway/redact.js';
+import { buildKeyIndex, secretsEqual } from '../../gateway/access/keys.js';
+import { SecretRedactor } from '../../gateway/errors/secret-redactor.js';
 
 describe('key index', () => {
   const index = buildKeyIndex([

@@ -1,7 +1,7 @@
 /** Body parsing: one parse, objects only, and no prototype pollution from `__proto__` keys. */
 import { describe, expect, it } from 'vitest';
 import { parseJsonObject } from '../../routes/json-body.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../gateway/errors/catalogue.js';
 
 describe('parseJsonObject', () => {
   it('parses an object', () => {

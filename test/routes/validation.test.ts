@@ -1,7 +1,7 @@
 /** Request-body validation: each invalid field is a 400 naming its param, in OpenAI's words and codes. */
 import { describe, expect, it } from 'vitest';
 import { validators } from '../../routes/validation/operations.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../gateway/errors/catalogue.js';
 
 function errorOf(fn: () => unknown): GatewayError {
   try {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openAICompatibleAdapters } from '../../../adapters/openai-compatible/index.js';
 import type { ProviderAdapter, StreamOutput, StreamTranslator } from '../../../adapters/types.js';
-import { UpstreamError, type UpstreamErrorInfo } from '../../../gateway/upstream-error.js';
+import { UpstreamError, type UpstreamErrorInfo } from '../../../adapters/upstream-error.js';
 import { expectedText, loadScenarios, pretty, recording, renderStream, type FixtureScenario } from '../support/fixtures.js';
 import { chatCompletionProblems, completionProblems, embeddingsProblems, loadSpecValidator } from '../support/openai-shapes.js';
 import { accumulateWithSdk, streamProblems } from '../support/stream-checks.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, classifyErrorPayload } from '../../../adapters/openai-compatible/errors.js';
-import type { UpstreamErrorKind } from '../../../gateway/upstream-error.js';
+import type { UpstreamErrorKind } from '../../../adapters/upstream-error.js';
 
 const json = (v: unknown): string => JSON.stringify(v);
 const openaiError = (message: string, code: string | null, type = 'invalid_request_error', param: string | null = null): string =>

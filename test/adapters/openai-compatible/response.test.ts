@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translateResponse } from '../../../adapters/openai-compatible/response.js';
 import type { ClientRequest, Operation, UpstreamTarget } from '../../../adapters/types.js';
-import { UpstreamError } from '../../../gateway/upstream-error.js';
+import { UpstreamError } from '../../../adapters/upstream-error.js';
 import { floatsToBase64 } from '../../../adapters/shared/float32-base64.js';
 
 const target: UpstreamTarget = { deploymentId: 'd', model: 'served', provider: { id: 'p', type: 'vllm', headers: {} } };

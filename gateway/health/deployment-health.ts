@@ -1,0 +1,102 @@
+/**
+ * Everything the router knows about one deployment's health, in one place: live stats, the circuit
+ * breaker, a rate-limit cooldown (no attempt before the upstream's Retry-After), the retry budget, and
+ * an operator's drain. Planning asks `available`; the executor reports every attempt's outcome here.
+ */
+import type { BreakerConfig, OutlierConfig } from '../../config/schema.js';
+import { CircuitBreaker, type BreakerState, type Permit, type Verdict } from './breaker.js';
+import { DeploymentStats, WindowCounter } from './stats.js';
+import type { UpstreamErrorKind } from '../../adapters/upstream-error.js';
+
+/** Client faults say nothing about the deployment; a 429 is its quota, handled by the cooldown instead. */
+const neutralKinds: ReadonlySet<UpstreamErrorKind> = new Set(['bad_request', 'context_length', 'content_filter', 'rate_limited']);
+
+export function verdictOf(outcome: 'success' | 'aborted' | UpstreamErrorKind): Verdict {
+  if (outcome === 'success') return 'success';
+  if (outcome === 'aborted' || neutralKinds.has(outcome)) return 'neutral';
+  return 'failure';
+}
+
+/** Retries allowed even on a deployment with little recent traffic. */
+const minRetriesPerWindow = 3;
+
+export class DeploymentHealth {
+  readonly stats = new DeploymentStats();
+  readonly breaker: CircuitBreaker;
+  /** No attempt before this time (performance.now()): the upstream's Retry-After. */
+  cooldownUntil = 0;
+  /** Set by an operator: no new requests, in-flight ones finish. */
+  drained = false;
+  /** Ejected (passive outlier detection) until this time. */
+  ejectedUntil = 0;
+  /** Ejections so far, less one for each healthy base period since: the next ejection's multiplier. */
+  ejections = 0;
+  private consecutiveFailures = 0;
+  private readonly budgetWindow = new WindowCounter(10_000);
+
+  constructor(
+    breaker: BreakerConfig,
+    private readonly outlier: OutlierConfig,
+    onTransition: (from: BreakerState, to: BreakerState) => void,
+    private readonly onEjected: (forMs: number) => void = () => undefined,
+  ) {
+    this.breaker = new CircuitBreaker(
+      { errorPercent: breaker.error_percent, minRequests: breaker.min_requests, windowMs: breaker.window_ms, resetMs: breaker.reset_ms, maxResetMs: breaker.max_reset_ms },
+      onTransition,
+    );
+  }
+
+  /**
+   * Whether planning may include this deployment now. Ejection only demotes a deployment in plans
+   * (plan.ts); breakers, cooldowns and drains also refuse attempts.
+   */
+  available(now: number, ignoreEjection = false): boolean {
+    return !this.drained && now >= this.cooldownUntil && (ignoreEjection || now >= this.ejectedUntil) && this.breaker.available(now);
+  }
+
+  ejected(now: number): boolean {
+    return now < this.ejectedUntil;
+  }
+
+  /** Permission for one attempt, or undefined (breaker open, trial taken, cooling down, drained). */
+  acquire(now: number): Permit | undefined {
+    if (this.drained || now < this.cooldownUntil) return undefined;
+    return this.breaker.acquire(now);
+  }
+
+  /** An attempt's outcome, for the breaker and for outlier ejection. */
+  record(permit: Permit, verdict: Verdict, now: number): void {
+    this.breaker.record(permit, verdict, now);
+    if (verdict === 'neutral') return;
+    if (verdict === 'success') {
+      this.consecutiveFailures = 0;
+      // Healthy for a base period after the last ejection ended: the next ejection is shorter again.
+      if (this.ejections > 0 && now >= this.ejectedUntil + this.outlier.base_ejection_ms) this.ejections -= 1;
+      return;
+    }
+    this.consecutiveFailures += 1;
+    if (this.consecutiveFailures < this.outlier.consecutive_failures || now < this.ejectedUntil) return;
+    this.consecutiveFailures = 0;
+    this.ejections += 1;
+    const forMs = Math.min(this.outlier.max_ejection_ms, this.outlier.base_ejection_ms * this.ejections);
+    this.ejectedUntil = now + forMs;
+    this.onEjected(forMs);
+  }
+
+  coolDown(now: number, ms: number): void {
+    this.cooldownUntil = Math.max(this.cooldownUntil, now + ms);
+  }
+
+  /** Counts a first attempt (a request) for the retry budget. */
+  countRequest(now: number): void {
+    this.budgetWindow.add(false, now);
+  }
+
+  /** Takes one retry from the budget: retries stay under `percent` of recent requests. */
+  takeRetry(now: number, percent: number): boolean {
+    const { attempts: requests, failures: retries } = this.budgetWindow.totals(now);
+    if (retries >= Math.max(minRetriesPerWindow, (requests - retries) * (percent / 100))) return false;
+    this.budgetWindow.add(true, now);
+    return true;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Which deployments a request may try, in order: the route's targets that are available now (breaker
+ * not open, no rate-limit cooldown, not drained) ordered by the route's strategy over a snapshot of
+ * live stats, then its fallbacks in the order written, then any ejected ones as a last resort.
+ */
+import type { ClientRequest, Operation } from '../../adapters/types.js';
+import type { DeploymentRuntime, RouteRuntime } from '../runtime/runtime.js';
+import { strategies, type Candidate, type RequestEstimate } from './strategies/index.js';
+
+interface PlanCandidate extends Candidate {
+  readonly deployment: DeploymentRuntime;
+}
+
+/** Output tokens assumed when the request sets no limit (cost estimates only). */
+const defaultOutputTokens = 256;
+
+/** A cheap token estimate (about four bytes a token): enough to compare prices, never billed. */
+export function estimateRequest(req: ClientRequest): RequestEstimate {
+  const limit = req.body.max_completion_tokens ?? req.body.max_tokens;
+  return {
+    inputTokens: Math.ceil(req.raw.length / 4),
+    outputTokens: typeof limit === 'number' ? limit : defaultOutputTokens,
+    stream: req.stream,
+  };
+}
+
+function usable(d: DeploymentRuntime, operation: Operation, now: number): boolean {
+  return d.operations.has(operation) && d.health.available(now, true) && d.provider.pool.anyHealthy;
+}
+
+const deploymentOf = (c: PlanCandidate): DeploymentRuntime => c.deployment;
+
+export function planCandidates(
+  route: RouteRuntime,
+  operation: Operation,
+  estimate: RequestEstimate,
+  now: number,
+  random: () => number,
+): DeploymentRuntime[] {
+  // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
+  // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
+  // for the same reason). Open breakers, cooldowns and drains do remove a deployment.
+  const ejected: DeploymentRuntime[] = [];
+  const candidates: PlanCandidate[] = [];
+  for (const d of route.targets) {
+    if (!usable(d, operation, now)) continue;
+    if (d.health.ejected(now)) {
+      ejected.push(d);
+      continue;
+    }
+    candidates.push({
+      id: d.id,
+      weight: route.weights.get(d.id) ?? 1,
+      inputPerMTok: d.price.inputPerMTok,
+      outputPerMTok: d.price.outputPerMTok,
+      maxConcurrency: d.maxConcurrency,
+      stats: d.health.stats.snapshot(now),
+      deployment: d,
+    });
+  }
+  const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map(deploymentOf);
+  for (const d of route.fallbacks) {
+    if (!usable(d, operation, now) || ordered.includes(d) || ejected.includes(d)) continue;
+    if (d.health.ejected(now)) ejected.push(d);
+    else ordered.push(d);
+  }
+  return ordered.concat(ejected);
+}
+
+/** Whether the route has a deployment for this operation at all (healthy or not). */
+export function servesOperation(route: RouteRuntime, operation: Operation): boolean {
+  return route.operations.has(operation);
+}

@@ -1,0 +1,51 @@
+/** The one error a client gets when every candidate failed. */
+import { describe, expect, it } from 'vitest';
+import { FailureLog } from '../../../gateway/errors/failure-log.js';
+import { UpstreamError, upstreamErrorOf } from '../../../adapters/upstream-error.js';
+
+const same = (t: string) => t;
+
+describe('FailureLog', () => {
+  it('answers 429 with the soonest Retry-After when every deployment was rate-limited', () => {
+    const log = new FailureLog();
+    log.add('a', new UpstreamError(upstreamErrorOf('rate_limited', 'slow down', { retryAfterMs: 9000 })));
+    log.add('b', new UpstreamError(upstreamErrorOf('rate_limited', 'slow down', { retryAfterMs: 2500 })));
+    const err = log.toGatewayError('chat', same);
+    expect(err.status).toBe(429);
+    expect(err.headers).toEqual({ 'retry-after': '3', 'retry-after-ms': '2500' });
+    expect(err.message).toContain("'a'");
+  });
+
+  it('prefers an answer from the upstream over an unreachable one', () => {
+    const log = new FailureLog();
+    log.add('a', new UpstreamError(upstreamErrorOf('server', 'model crashed', { status: 500 })));
+    log.add('b', new UpstreamError(upstreamErrorOf('connection', 'connection refused')));
+    const err = log.toGatewayError('chat', same);
+    expect(err.status).toBe(502);
+    expect(err.message).toContain("deployment 'a'");
+    expect(err.message).toContain('model crashed');
+    expect(err.message).toContain('2 attempts failed');
+  });
+
+  it('maps each kind to its status', () => {
+    const cases: Array<[Parameters<typeof upstreamErrorOf>[0], number]> = [
+      ['overloaded', 503], ['timeout', 504], ['connection', 502], ['server', 502], ['auth', 502], ['not_found', 502],
+    ];
+    for (const [kind, status] of cases) {
+      const log = new FailureLog();
+      log.add('d', new UpstreamError(upstreamErrorOf(kind, 'x')));
+      expect(log.toGatewayError('r', same).status, kind).toBe(status);
+    }
+  });
+
+  it('redacts secrets from upstream messages', () => {
+    const log = new FailureLog();
+    log.add('d', new UpstreamError(upstreamErrorOf('server', 'bad key sk-secret-value-123')));
+    const err = log.toGatewayError('r', (t) => t.replaceAll('sk-secret-value-123', '[redacted]'));
+    expect(err.message).not.toContain('sk-secret');
+  });
+
+  it('says no deployment could serve when nothing was tried', () => {
+    expect(new FailureLog().toGatewayError('r', same).code).toBe('no_healthy_deployment');
+  });
+});
