@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { root } from './processes.js';
 import type { Config } from '../config/schema.js';
 import { loadConfigText } from '../config/loader.js';
-import { strategyNames } from '../gateway/routing/strategies/index.js';
+import { strategyNames } from '../config/schema.js';
 
 function configFor(strategy: string): Config {
   const deployments = Array.from({ length: 20 }, (_, i) => `  d${i}: { provider: p, model: m${i}, price: { input_per_mtok: ${(i % 7) + 0.5}, output_per_mtok: ${(i % 5) + 1} }, max_concurrency: ${8 + i} }`).join('\n');
@@ -31,8 +31,8 @@ ${strategy === 'weighted' ? `    weights: { ${weights} }` : ''}
 
 export async function measureRoutingDecisions(iterations = 20_000): Promise<Record<string, { p50Us: number; p99Us: number }>> {
   const compiled = (path: string) => pathToFileURL(join(root, 'dist', path)).href;
-  const { buildRuntime } = (await import(compiled('gateway/runtime.js'))) as typeof import('../gateway/runtime/runtime.js');
-  const { planCandidates } = (await import(compiled('gateway/plan.js'))) as typeof import('../gateway/routing/plan.js');
+  const { buildRuntime } = (await import(compiled('gateway/runtime/build.js'))) as typeof import('../gateway/runtime/build.js');
+  const { planCandidates } = (await import(compiled('gateway/routing/plan.js'))) as typeof import('../gateway/routing/plan.js');
   const out: Record<string, { p50Us: number; p99Us: number }> = {};
   for (const strategy of strategyNames) {
     const rt = buildRuntime(configFor(strategy));

@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { providerTypes } from '../adapters/index.js';
-import { strategyNames } from '../gateway/routing/strategies/index.js';
 
 const id = z
   .string()
@@ -63,6 +62,10 @@ export const providerSchema = z
   .refine((p) => (p.base_url === undefined) !== (p.endpoints === undefined), {
     message: 'give exactly one of base_url or endpoints',
   });
+
+/** The routing strategies (gateway/routing/strategies/ implements one per name; the type checker holds the two lists together). */
+export const strategyNames = ['priority', 'weighted', 'cost', 'latency', 'least-busy'] as const;
+export type StrategyName = (typeof strategyNames)[number];
 
 export const capabilitySchema = z.enum(['tools', 'vision', 'json_schema', 'prefill', 'reasoning']);
 export const operationSchema = z.enum(['chat', 'completions', 'embeddings']);

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { secretsEqual } from '../gateway/access/keys.js';
-import type { DeploymentRuntime, Runtime } from '../gateway/runtime/runtime.js';
+import type { DeploymentRuntime, Runtime } from '../gateway/runtime/types.js';
 import { presentedKey } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';

@@ -1,6 +1,6 @@
 /** What the HTTP layer is given at startup: built once, shared by every handler. */
 import type { Logger } from 'pino';
-import type { RuntimeHolder } from '../gateway/runtime/runtime.js';
+import type { RuntimeHolder } from '../gateway/runtime/holder.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface ServerState {

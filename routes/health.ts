@@ -3,7 +3,7 @@
  * has a deployment it can use, and we are not shutting down) and Prometheus metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Runtime } from '../gateway/runtime/runtime.js';
+import type { Runtime } from '../gateway/runtime/types.js';
 import type { GatewayDeps } from './deps.js';
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -9,7 +9,7 @@ import { GatewayError } from '../gateway/errors/catalogue.js';
 import { ClientGone, ClientLink } from '../gateway/execute/abort-reasons.js';
 import { executeStream, executeUnary, type ExecuteContext } from '../gateway/execute/execute-stream.js';
 import { estimateRequest, planCandidates } from '../gateway/routing/plan.js';
-import type { DeploymentRuntime, RouteRuntime, Runtime } from '../gateway/runtime/runtime.js';
+import type { DeploymentRuntime, RouteRuntime, Runtime } from '../gateway/runtime/types.js';
 import type { ClientKey } from '../gateway/access/keys.js';
 import { authenticate, mayUseRoute } from './authenticate.js';
 import { parseJsonObject, readRawBody } from './json-body.js';

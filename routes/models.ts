@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import type { ClientKey } from '../gateway/access/keys.js';
-import type { Runtime } from '../gateway/runtime/runtime.js';
+import type { Runtime } from '../gateway/runtime/types.js';
 import { authenticate, mayUseRoute } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../gateway/errors/catalogue.js';
 import type { StreamSink } from '../gateway/execute/execute-stream.js';
-import type { DeploymentRuntime } from '../gateway/runtime/runtime.js';
+import type { DeploymentRuntime } from '../gateway/runtime/types.js';
 
 export class SseSink implements StreamSink {
   constructor(

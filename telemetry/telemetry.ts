@@ -5,7 +5,7 @@
  */
 import type { Usage } from '../adapters/types.js';
 import type { UpstreamErrorKind } from '../adapters/upstream-error.js';
-import type { DeploymentRuntime } from '../gateway/runtime/runtime.js';
+import type { DeploymentRuntime } from '../gateway/runtime/types.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export type AttemptOutcome = 'success' | UpstreamErrorKind | 'aborted';

@@ -10,7 +10,7 @@ import { UpstreamError, type UpstreamErrorKind } from '../../adapters/upstream-e
 import { ClientGone, DeadlineExceeded, type ClientLink } from './abort-reasons.js';
 import { FailureLog } from '../errors/failure-log.js';
 import { verdictOf } from '../health/deployment-health.js';
-import type { DeploymentRuntime, RouteRuntime } from '../runtime/runtime.js';
+import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 
 export interface LoopContext {

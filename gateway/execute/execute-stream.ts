@@ -14,7 +14,7 @@ import { FailureLog } from '../errors/failure-log.js';
 import { envelopeOf, type Envelope } from './continuation/chunk-splice.js';
 import { continueStream, type Broken } from './continuation/continue-stream.js';
 import { ChunkAggregator } from './chunk-aggregate.js';
-import type { DeploymentRuntime } from '../runtime/runtime.js';
+import type { DeploymentRuntime } from '../runtime/types.js';
 
 export type ExecuteContext = LoopContext;
 

@@ -12,7 +12,7 @@ import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
 import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle, type ClientLink } from './abort-reasons.js';
 import { sharedClock, type ClockTimer } from './coarse-clock.js';
-import type { DeploymentRuntime } from '../runtime/runtime.js';
+import type { DeploymentRuntime } from '../runtime/types.js';
 
 const maxErrorBody = 64 * 1024;
 const maxResponseBody = 64 * 1024 * 1024;

@@ -4,7 +4,7 @@
  * live stats, then its fallbacks in the order written, then any ejected ones as a last resort.
  */
 import type { ClientRequest, Operation } from '../../adapters/types.js';
-import type { DeploymentRuntime, RouteRuntime } from '../runtime/runtime.js';
+import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
 import { strategies, type Candidate, type RequestEstimate } from './strategies/index.js';
 
 interface PlanCandidate extends Candidate {

@@ -4,7 +4,8 @@
  * whose strategy did not (DESIGN.md §2).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRuntime, type Runtime } from '../../gateway/runtime/runtime.js';
+import { buildRuntime } from '../../gateway/runtime/build.js';
+import type { Runtime } from '../../gateway/runtime/types.js';
 import { loadConfigText } from '../../config/loader.js';
 import type { Config } from '../../config/schema.js';
 

@@ -13,7 +13,7 @@ import { ReplayGate, spliceChunk, type Envelope } from './chunk-splice.js';
 import { verdictOf } from '../../health/deployment-health.js';
 import type { LoopContext } from '../attempt-runner.js';
 import type { StreamSink } from '../execute-stream.js';
-import type { DeploymentRuntime } from '../../runtime/runtime.js';
+import type { DeploymentRuntime } from '../../runtime/types.js';
 
 export interface Broken {
   readonly failed: DeploymentRuntime;

@@ -9,10 +9,9 @@
  *   little exploration so a recovered or unsampled deployment is tried again.
  * - least-busy: fewest in-flight requests relative to the deployment's concurrency limit.
  */
+import type { StrategyName } from '../../../config/schema.js';
 import { byScore, shuffled, type Candidate, type RequestEstimate, type Strategy, type StrategyState } from './types.js';
 
-export const strategyNames = ['priority', 'weighted', 'cost', 'latency', 'least-busy'] as const;
-export type StrategyName = (typeof strategyNames)[number];
 
 /** Probability that `latency` tries a random candidate first instead of the best of two. */
 export const explorationRate = 0.05;
@@ -82,4 +81,4 @@ export const strategies: Readonly<Record<StrategyName, Strategy>> = {
   'least-busy': leastBusy,
 };
 
-export type { Candidate, RequestEstimate, StrategyState };
+export type { Candidate, RequestEstimate, StrategyName, StrategyState };

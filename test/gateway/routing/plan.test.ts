@@ -1,7 +1,7 @@
 /** Planning: strategy order over available targets, fallbacks after, unusable ones out, ejected ones last. */
 import { describe, expect, it } from 'vitest';
 import { loadConfigText, formatIssue } from '../../../config/loader.js';
-import { buildRuntime } from '../../../gateway/runtime/runtime.js';
+import { buildRuntime } from '../../../gateway/runtime/build.js';
 import { planCandidates } from '../../../gateway/routing/plan.js';
 import { seededRandom } from '../../support/seeded-random.js';
 

@@ -1,0 +1,97 @@
+/**
+ * Builds a Runtime from one validated Config. A config reload builds a new Runtime and swaps one
+ * reference (holder.ts); requests in flight finish on the Runtime they started with. Health (breaker,
+ * ejection, cooldown, latency and error stats, in-flight counts) carries over to the new Runtime for
+ * every deployment whose identity did not change, and weighted round robin's position for every route
+ * whose strategy did not.
+ */
+import type { Config } from '../../config/schema.js';
+import { DeploymentHealth } from '../health/deployment-health.js';
+import type { Operation } from '../../adapters/types.js';
+import { buildProviders } from './providers.js';
+import { buildKeyIndex } from '../access/keys.js';
+import { SecretRedactor } from '../errors/secret-redactor.js';
+import { parseByteSize } from '../../config/byte-size.js';
+import type { BuildOptions, DeploymentRuntime, Runtime, RouteRuntime } from './types.js';
+
+/**
+ * What makes a deployment the same across configs: where it sends requests and the health settings
+ * its state was gathered under. Prices, capabilities or limits may change without losing the state.
+ */
+function deploymentIdentity(config: Config, id: string): string | undefined {
+  const d = config.deployments[id];
+  const p = d && config.providers[d.provider];
+  if (!d || !p) return undefined;
+  return JSON.stringify([d.provider, d.model, p.type, p.endpoints ?? [p.base_url], d.breaker, d.outlier]);
+}
+
+export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
+  const { providers, stopChecks } = buildProviders(config, options);
+
+  const previous = options.previous;
+  const deployments = new Map<string, DeploymentRuntime>();
+  for (const [id, d] of Object.entries(config.deployments)) {
+    const provider = providers.get(d.provider);
+    if (!provider) throw new Error(`deployment '${id}': unknown provider '${d.provider}'`);
+    const same = previous !== undefined && deploymentIdentity(previous.config, id) === deploymentIdentity(config, id);
+    deployments.set(id, {
+      id,
+      provider,
+      target: { deploymentId: id, model: d.model, provider: provider.settings },
+      price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
+      contextWindow: d.context_window,
+      capabilities: new Set(d.capabilities),
+      operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
+      maxConcurrency: d.max_concurrency,
+      health: (same ? previous.deployments.get(id)?.health : undefined)
+        ?? new DeploymentHealth(d.breaker, d.outlier, (from, to) => options.onBreakerTransition?.(id, from, to), (forMs) => options.onEjected?.(id, forMs)),
+    });
+  }
+
+  const deploymentOf = (route: string, id: string): DeploymentRuntime => {
+    const d = deployments.get(id);
+    if (!d) throw new Error(`route '${route}': unknown deployment '${id}'`);
+    return d;
+  };
+  const routes = new Map<string, RouteRuntime>();
+  for (const [name, r] of Object.entries(config.routes)) {
+    const targets = r.targets.map((id) => deploymentOf(name, id));
+    const fallbacks = r.fallbacks.map((id) => deploymentOf(name, id));
+    const operations = new Set<Operation>();
+    for (const d of [...targets, ...fallbacks]) for (const op of d.operations) operations.add(op);
+    routes.set(name, {
+      name,
+      strategy: r.strategy,
+      targets,
+      fallbacks,
+      timeouts: { firstTokenMs: r.timeouts.first_token_ms, idleMs: r.timeouts.idle_ms, totalMs: r.timeouts.total_ms },
+      retries: r.retries,
+      streamUpstream: r.stream_upstream,
+      weights: new Map(Object.entries(r.weights ?? {})),
+      strategyState: previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map(),
+      operations,
+    });
+  }
+
+  const secrets = [
+    ...Object.values(config.providers).map((p) => p.api_key),
+    ...Object.values(config.providers).flatMap((p) => Object.values(p.headers)),
+    ...config.keys.map((k) => k.key),
+    config.server.admin_key,
+  ];
+
+  return {
+    config,
+    providers,
+    deployments,
+    routes,
+    keys: buildKeyIndex(config.keys),
+    redactor: new SecretRedactor(secrets),
+    bodyLimitBytes: parseByteSize(config.server.body_limit),
+    createdAt: Math.floor(Date.now() / 1000),
+    async close() {
+      for (const stop of stopChecks) stop();
+      await Promise.all([...providers.values()].map((p) => p.pool.close()));
+    },
+  };
+}

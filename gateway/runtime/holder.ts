@@ -1,0 +1,33 @@
+/**
+ * The one mutable reference to the current Runtime. A reload swaps it; requests that already hold the
+ * old Runtime finish on it, and its connections close once they have had time to.
+ */
+import type { Runtime } from './types.js';
+
+export class RuntimeHolder {
+  constructor(private runtime: Runtime) {}
+
+  get current(): Runtime {
+    return this.runtime;
+  }
+
+  /** Swaps in a new Runtime; the old one's connections close once its requests have had time to finish. */
+  swap(next: Runtime, drainMs = 30_000): Runtime {
+    const previous = this.runtime;
+    this.runtime = next;
+    this.retired.add(previous);
+    setTimeout(() => {
+      this.retired.delete(previous);
+      void previous.close();
+    }, drainMs).unref();
+    return previous;
+  }
+
+  /** Closes the current Runtime and every one swapped out but not yet closed. */
+  async close(): Promise<void> {
+    await Promise.all([this.runtime, ...this.retired].map((rt) => rt.close()));
+    this.retired.clear();
+  }
+
+  private readonly retired = new Set<Runtime>();
+}

@@ -1,0 +1,89 @@
+/**
+ * What a Runtime is made of: providers, deployments and routes, with every lookup the hot path needs
+ * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
+ */
+import type { Capability, Config, RetriesConfig, RouteConfig } from '../../config/schema.js';
+import type { DeploymentHealth } from '../health/deployment-health.js';
+import type { BreakerState } from '../health/breaker.js';
+import type { StrategyState } from '../routing/strategies/index.js';
+import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
+import type { Endpoint, EndpointPool } from '../../upstream/endpoint-pool.js';
+import type { KeyIndex } from '../access/keys.js';
+import type { SecretRedactor } from '../errors/secret-redactor.js';
+
+export interface ProviderRuntime {
+  readonly id: string;
+  readonly type: string;
+  readonly adapter: ProviderAdapter;
+  readonly settings: ProviderSettings;
+  readonly pool: EndpointPool;
+}
+
+export interface Price {
+  readonly inputPerMTok: number;
+  readonly outputPerMTok: number;
+}
+
+export interface DeploymentRuntime {
+  readonly id: string;
+  readonly provider: ProviderRuntime;
+  /** Prepared once: what adapters need to address this deployment. */
+  readonly target: UpstreamTarget;
+  readonly price: Price;
+  readonly contextWindow: number | undefined;
+  readonly capabilities: ReadonlySet<Capability>;
+  readonly operations: ReadonlySet<Operation>;
+  readonly maxConcurrency: number | undefined;
+  /** Live, mutable: stats, breaker, cooldown, drain. */
+  readonly health: DeploymentHealth;
+}
+
+export interface Timeouts {
+  readonly firstTokenMs: number;
+  readonly idleMs: number;
+  readonly totalMs: number;
+}
+
+export interface RouteRuntime {
+  readonly name: string;
+  readonly strategy: RouteConfig['strategy'];
+  readonly targets: readonly DeploymentRuntime[];
+  readonly fallbacks: readonly DeploymentRuntime[];
+  readonly timeouts: Timeouts;
+  readonly retries: RetriesConfig;
+  /** Non-stream requests go upstream as streams (first-token and idle timeouts, continuation). */
+  readonly streamUpstream: boolean;
+  /** Weight per target for the weighted strategy (default 1). */
+  readonly weights: ReadonlyMap<string, number>;
+  /** The strategy's own state (weighted round robin's running weights). */
+  readonly strategyState: StrategyState;
+  /** Operations at least one of the route's deployments serves. */
+  readonly operations: ReadonlySet<Operation>;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  readonly routes: ReadonlyMap<string, RouteRuntime>;
+  readonly keys: KeyIndex;
+  readonly redactor: SecretRedactor;
+  readonly bodyLimitBytes: number;
+  /** Unix seconds when this Runtime was built (the `created` of /v1/models entries). */
+  readonly createdAt: number;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
+  resolveEndpoint?: (url: string) => string;
+  /** Told of every breaker state change (metrics, logs). */
+  onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
+  /** Told of every outlier ejection. */
+  onEjected?: (deploymentId: string, forMs: number) => void;
+  /** Told when an active health check finds an endpoint down or back up. */
+  onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
+  /** The Runtime being replaced: live state carries over from it (see the header). */
+  previous?: Runtime;
+}
+
