@@ -117,6 +117,12 @@ export interface ProviderAdapter {
    * finishing a stream another deployment broke off. Undefined when the provider cannot.
    */
   buildContinuation?(req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined;
+  /**
+   * Optional: credentials or a signature over the final request (method, path, headers, body bytes),
+   * applied after translation and just before sending (SigV4 for Bedrock, an OAuth token for Vertex).
+   * Synchronous where it can be: the executor awaits only a returned Promise.
+   */
+  authorize?(request: UpstreamHttpRequest, target: UpstreamTarget): UpstreamHttpRequest | Promise<UpstreamHttpRequest>;
   /** Pure: a non-2xx upstream response into a kind, retryability and retry delay. */
   classifyError(status: number, body: string, headers: UpstreamHeaders): UpstreamErrorInfo;
   /** A cheap GET that says whether an endpoint is up (never a paid completion). */

@@ -102,7 +102,10 @@ export async function sendToUpstream(
   httpReq: UpstreamHttpRequest = deployment.provider.adapter.buildRequest(req, deployment.target),
 ): Promise<UpstreamResponse> {
   const { adapter } = deployment.provider;
-  const res = await endpoint.transport.request(httpReq, control.signal, timeouts);
+  // Signing sees the final bytes; most adapters sign synchronously, so no await unless it must.
+  const signed = adapter.authorize === undefined ? httpReq : adapter.authorize(httpReq, deployment.target);
+  const ready = signed instanceof Promise ? await signed : signed;
+  const res = await endpoint.transport.request(ready, control.signal, timeouts);
   if (res.status >= 200 && res.status < 300) return res;
   const text = (await readCapped(res.body, maxErrorBody, control.signal)).toString('utf8');
   throw new UpstreamError(adapter.classifyError(res.status, text, res.headers));
