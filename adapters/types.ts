@@ -1,9 +1,10 @@
 /**
  * The contract between the gateway core and a provider adapter. An adapter is pure translation
  * (OpenAI request -> provider request, provider response/stream -> OpenAI) plus error classification;
- * the transport that moves the bytes sits apart (adapters/transport.ts). The core never sees a
+ * the transport that moves the bytes sits apart (upstream/transport.ts). The core never sees a
  * provider's wire format, and adapters never see routing, breakers or HTTP servers.
  */
+import type { z } from 'zod';
 import type { UpstreamErrorInfo } from './upstream-error.js';
 
 export type Operation = 'chat' | 'completions' | 'embeddings';
@@ -21,24 +22,42 @@ export interface ClientRequest {
   includeUsage: boolean;
 }
 
-/** Provider settings an adapter needs to build a request. Secrets live here and nowhere else. */
-export interface ProviderSettings {
+/**
+ * An adapter type's own keys under `providers.<id>` (zod, strict: an unknown key is an error). The
+ * config schema merges them with the keys every provider has because of the transport (base_url or
+ * endpoints, headers, max_connections, connect_timeout_ms, health_check; config/schema.ts) into one
+ * variant per type. A plain object schema, so that its keys can join that variant and its output is
+ * exactly what the config parsed for them.
+ */
+export type SettingsSchema = z.ZodObject<z.ZodRawShape, z.core.$strict>;
+
+/** What every provider is, whatever its type: the config's identity of it and its static headers. */
+export interface ProviderIdentity {
   /** The provider's id in the config (`providers.<id>`). */
-  id: string;
-  type: string;
-  apiKey?: string;
-  /** Static extra headers from the config (e.g. OpenAI-Organization). */
-  headers: Readonly<Record<string, string>>;
-  /** Azure-style `api-version` query value, where the provider type uses one. */
-  apiVersion?: string;
+  readonly id: string;
+  readonly type: string;
+  /** Static extra headers from the config (e.g. OpenAI-Organization), names lower-cased at load. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * A provider as its adapter sees it: the identity plus the parsed output of the adapter type's own
+ * settings schema (`S`, e.g. `{ api_key?: string }`), built once per provider when the config loads
+ * (adapters/provider-settings.ts). Secrets live here and nowhere else.
+ */
+export type ProviderSettings<S extends object = object> = ProviderIdentity & Readonly<S>;
+
 /** Where one attempt goes: the exact upstream model on a provider. */
-export interface UpstreamTarget {
+export interface UpstreamTarget<S extends object = object> {
   deploymentId: string;
   /** The upstream's model name (e.g. `gpt-4o-2024-08-06`, or a vLLM served name). */
   model: string;
-  provider: ProviderSettings;
+  provider: ProviderSettings<S>;
+}
+
+/** What authorizing a request needs: the provider only (a health probe has no deployment). */
+export interface AuthTarget<S extends object = object> {
+  readonly provider: ProviderSettings<S>;
 }
 
 /** An HTTP request for the transport. `path` is appended to the endpoint's base URL path. */
@@ -102,31 +121,47 @@ export interface StreamProgress {
   readonly continuable: boolean;
 }
 
-export interface ProviderAdapter {
+/**
+ * One provider type's translation, generic over `S`, the output of its settings schema: every method
+ * sees the provider's settings typed as the adapter declared them.
+ */
+export interface ProviderAdapter<S extends object = object> {
   /** The config's `providers.<id>.type` value. */
   readonly type: string;
   readonly operations: ReadonlySet<Operation>;
-  /** Pure: the upstream request for this client request and target. */
-  buildRequest(req: ClientRequest, target: UpstreamTarget): UpstreamHttpRequest;
+  /** Pure: the upstream request for this client request and target, without credentials (see authorize). */
+  buildRequest(req: ClientRequest, target: UpstreamTarget<S>): UpstreamHttpRequest;
   /** Pure: a 2xx non-stream body into the OpenAI response for this operation. */
-  translateResponse(req: ClientRequest, body: Buffer, target: UpstreamTarget): TranslatedResponse;
+  translateResponse(req: ClientRequest, body: Buffer, target: UpstreamTarget<S>): TranslatedResponse;
   /** A fresh translator for one streamed answer. */
-  createStreamTranslator(req: ClientRequest, target: UpstreamTarget): StreamTranslator;
+  createStreamTranslator(req: ClientRequest, target: UpstreamTarget<S>): StreamTranslator;
   /**
    * Pure: a request that makes the upstream continue an assistant answer from `prefix` (prefill), for
    * finishing a stream another deployment broke off. Undefined when the provider cannot.
    */
-  buildContinuation?(req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined;
+  buildContinuation?(req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget<S>): UpstreamHttpRequest | undefined;
   /**
    * Optional: credentials or a signature over the final request (method, path, headers, body bytes),
-   * applied after translation and just before sending (SigV4 for Bedrock, an OAuth token for Vertex).
-   * Synchronous where it can be: the executor awaits only a returned Promise.
+   * applied after translation and just before sending (a bearer key, SigV4 for Bedrock, an OAuth token
+   * for Vertex). It also runs on every active health probe (upstream/health-checks.ts), so a probe
+   * carries the credentials a request would. The request is the caller's own, built for this one send:
+   * authorize may set headers on it and return it rather than copy it. Synchronous where it can be: the
+   * executor awaits only a returned Promise.
    */
-  authorize?(request: UpstreamHttpRequest, target: UpstreamTarget): UpstreamHttpRequest | Promise<UpstreamHttpRequest>;
+  authorize?(request: UpstreamHttpRequest, target: AuthTarget<S>): UpstreamHttpRequest | Promise<UpstreamHttpRequest>;
   /** Pure: a non-2xx upstream response into a kind, retryability and retry delay. */
   classifyError(status: number, body: string, headers: UpstreamHeaders): UpstreamErrorInfo;
   /** A cheap GET that says whether an endpoint is up (never a paid completion). */
   readonly healthPath?: string;
+}
+
+/**
+ * What adapters/index.ts lists per provider type: the adapter and its settings schema, tied so that the
+ * adapter receives exactly what the schema parses.
+ */
+export interface ProviderKind<Schema extends SettingsSchema = SettingsSchema> {
+  readonly adapter: ProviderAdapter<z.output<Schema>>;
+  readonly settings: Schema;
 }
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;

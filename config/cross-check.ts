@@ -4,7 +4,7 @@
  * bad URL, duplicate keys: each is reported at the line of the offending value.
  */
 import type { Config } from './schema.js';
-import { adapters } from '../adapters/index.js';
+import { adapterFor } from '../adapters/index.js';
 import { didYouMean, type RawIssue } from './issues.js';
 import type { Path } from './positions.js';
 
@@ -46,7 +46,7 @@ export function crossCheck(config: Config, shown: (path: Path) => string): Cross
   }
 
   for (const [id, p] of Object.entries(config.providers)) {
-    if (p.health_check && p.health_check.path === undefined && adapters[p.type]?.healthPath === undefined) {
+    if (p.health_check && p.health_check.path === undefined && adapterFor(p.type).healthPath === undefined) {
       errors.push({ path: ['providers', id, 'health_check'], message: `provider type '${p.type}' has no default health path: set health_check.path` });
     }
   }

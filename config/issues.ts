@@ -1,7 +1,8 @@
 /**
  * zod's issues turned into messages a person can act on: what was expected and what came instead,
  * "missing required key" at the mapping that lacks it, "unknown key" at the key itself with a
- * did-you-mean. Values that came from `${VAR}` are never echoed (they may be secrets).
+ * did-you-mean (or, for a provider, the type the key belongs to), an unknown provider type with the
+ * known ones. Values that came from `${VAR}` are never echoed (they may be secrets).
  */
 import type { z } from 'zod';
 import type { Path } from './positions.js';
@@ -65,31 +66,88 @@ export function didYouMean(name: string, options: readonly string[]): string {
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean '${best}'?)` : '';
 }
 
-/** The keys a mapping at `path` may have, read from the zod schema. */
-export function allowedKeys(schema: z.ZodType, path: Path): string[] {
-  let def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-  const unwrap = () => {
-    while (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'pipe') {
-      const inner = (def.innerType ?? def.in) as { _zod: { def: Record<string, unknown> } };
-      def = inner._zod.def;
-    }
+type Def = Record<string, unknown>;
+
+const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
+const wrappers = new Set(['default', 'prefault', 'optional', 'nullable', 'pipe']);
+
+function unwrap(def: Def): Def {
+  let d = def;
+  while (wrappers.has(d.type as string)) d = defOf(d.innerType ?? d.in);
+  return d;
+}
+
+const isDiscriminated = (def: Def): boolean => def.type === 'union' && typeof def.discriminator === 'string';
+
+/** The values a variant's discriminator key takes (its literal). */
+function tagsOf(variant: Def, discriminator: string): unknown[] {
+  const field = (variant.shape as Record<string, unknown> | undefined)?.[discriminator];
+  const def = field === undefined ? undefined : unwrap(defOf(field));
+  return def?.type === 'literal' ? (def.values as unknown[]) : [];
+}
+
+/** The mapping schema at a path, and the discriminated union it is a variant of, if it is one. */
+interface Mapping {
+  def: Def;
+  union?: { discriminator: string; variants: Def[] };
+}
+
+/**
+ * The object schema for the mapping at `path` in the data (its keys are what is allowed there), read
+ * from the zod schema. Where the schema is a discriminated union (`providers.<id>`, one variant per
+ * type), the variant the data's own discriminator selects.
+ */
+function mappingAt(schema: z.ZodType, path: Path, data: unknown): Mapping | undefined {
+  let def = unwrap(defOf(schema));
+  let value = data;
+  let union: Mapping['union'];
+  const select = (): boolean => {
+    union = undefined;
+    if (!isDiscriminated(def)) return true;
+    const discriminator = def.discriminator as string;
+    const variants = (def.options as unknown[]).map((o) => unwrap(defOf(o)));
+    const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[discriminator] : undefined;
+    const chosen = variants.find((v) => tagsOf(v, discriminator).includes(tag));
+    if (!chosen) return false;
+    union = { discriminator, variants };
+    def = chosen;
+    return true;
   };
-  unwrap();
   for (const key of path) {
+    if (!select()) return undefined;
     if (def.type === 'object') {
-      const child = (def.shape as Record<string, { _zod: { def: Record<string, unknown> } }>)[String(key)];
-      if (!child) return [];
-      def = child._zod.def;
+      const child = (def.shape as Record<string, unknown>)[String(key)];
+      if (!child) return undefined;
+      def = defOf(child);
     } else if (def.type === 'record') {
-      def = (def.valueType as { _zod: { def: Record<string, unknown> } })._zod.def;
+      def = defOf(def.valueType);
     } else if (def.type === 'array') {
-      def = (def.element as { _zod: { def: Record<string, unknown> } })._zod.def;
+      def = defOf(def.element);
     } else {
-      return [];
+      return undefined;
     }
-    unwrap();
+    def = unwrap(def);
+    value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
   }
-  return def.type === 'object' ? Object.keys(def.shape as object) : [];
+  if (!select() || def.type !== 'object') return undefined;
+  return union ? { def, union } : { def };
+}
+
+/** Why `key` is unknown here: a near miss, or a key that only other variants (types) have. */
+function unknownKeyHint(key: string, mapping: Mapping | undefined, allowed: readonly string[]): string {
+  const union = mapping?.union;
+  if (union) {
+    const owners = union.variants
+      .filter((v) => v !== mapping.def && Object.hasOwn(v.shape as object, key))
+      .flatMap((v) => tagsOf(v, union.discriminator).map(String));
+    if (owners.length > 0) {
+      const here = tagsOf(mapping.def, union.discriminator).map(String)[0] ?? '?';
+      const list = owners.map((o) => `'${o}'`).join(', ');
+      const who = owners.length === 1 ? `${union.discriminator} ${list} has` : `${union.discriminator}s ${list} have`;
+      return ` (only ${who} it, not '${here}')`;
+    }
+  }
+  return didYouMean(key, allowed);
 }
 
 export function translateIssue(
@@ -102,11 +160,12 @@ export function translateIssue(
   const value = valueAt(data, path);
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const allowed = allowedKeys(schema, path);
+      const mapping = mappingAt(schema, path, data);
+      const allowed = mapping ? Object.keys(mapping.def.shape as object) : [];
       return issue.keys.map((key) => ({
         path: [...path, key],
         key,
-        message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed here: ${allowed.join(', ')}`,
+        message: `unknown key '${key}'${unknownKeyHint(key, mapping, allowed)}; allowed here: ${allowed.join(', ')}`,
       }));
     }
     case 'invalid_type': {
@@ -130,6 +189,13 @@ export function translateIssue(
       return [{ path, message: `must be ${word} ${String(bound)}, got ${shown(path)}` }];
     }
     case 'invalid_union': {
+      if ('options' in issue && issue.options !== undefined && issue.discriminator !== undefined) {
+        // No variant has this discriminator value (`providers.<id>.type`): list the known ones.
+        if (value === undefined) return [{ path: path.slice(0, -1), message: `missing required key '${issue.discriminator}'` }];
+        const known = issue.options.map(String);
+        const hint = typeof value === 'string' ? didYouMean(value, known) : '';
+        return [{ path, message: `expected one of ${known.map((o) => `'${o}'`).join(', ')}, got ${shown(path)}${hint}` }];
+      }
       const first = issue.errors.flat().find((e) => e.code !== 'invalid_type');
       return [{ path, message: first?.message && first.code === 'invalid_format' ? first.message : `${shown(path)} is not accepted here: expected a number of bytes or a size such as 512kb or 4mb` }];
     }

@@ -5,7 +5,7 @@
  * file (`npm run schema`); a test fails when it is stale.
  */
 import { z } from 'zod';
-import { providerTypes } from '../adapters/index.js';
+import { providerKinds, providerTypes, type ProviderType } from '../adapters/index.js';
 
 const id = z
   .string()
@@ -41,24 +41,67 @@ export const simulatorSchema = z.strictObject({
   api_key: z.string().optional().describe('If set, the simulator requires this Bearer key.'),
 });
 
+/** Static headers; names ignore case (HTTP's rule), so two spellings of one name are an error. */
+const headersSchema = z
+  .record(z.string(), z.string())
+  .default({})
+  .superRefine((headers, ctx) => {
+    const seen = new Map<string, string>();
+    for (const name of Object.keys(headers)) {
+      const first = seen.get(name.toLowerCase());
+      if (first === undefined) seen.set(name.toLowerCase(), name);
+      else ctx.addIssue({ code: 'custom', path: [name], message: `header '${name}' is already given as '${first}' (header names ignore case)` });
+    }
+  });
+
+/**
+ * The keys every provider has because of the transport, whatever its type: where its endpoints are,
+ * static headers, the connection pool and health probes. What a type needs beyond them (credentials,
+ * region, api version...) is its adapter's settings schema, beside its code (adapters/<family>/
+ * settings.ts), listed with the adapter in adapters/index.ts.
+ */
+const transportShape = {
+  base_url: z.string().min(1).optional().describe('The upstream base URL, e.g. https://api.openai.com/v1. `sim://NAME` names an in-process simulator.'),
+  endpoints: z.array(z.string().min(1)).min(1).optional().describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
+  headers: headersSchema.describe('Static headers added to every upstream request and health probe.'),
+  max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
+  connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
+  health_check: z
+    .strictObject({
+      path: z.string().startsWith('/').optional().describe("GET path under the base URL; default: the provider type's own (e.g. /models)."),
+      interval_ms: positiveMs.default(10_000),
+      timeout_ms: positiveMs.default(2_000),
+    })
+    .optional()
+    .describe('Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion; sent with the credentials of a request.'),
+};
+
+type ProviderKinds = typeof providerKinds;
+
+/** `providers.<id>` for one type: its `type`, the transport's keys and the type's own settings. */
+type ProviderVariant<T extends ProviderType> = z.ZodObject<
+  { type: z.ZodLiteral<T> } & typeof transportShape & ProviderKinds[T]['settings']['shape'],
+  z.core.$strict
+>;
+/** One member per type (distributed, so each variant keeps exactly its own keys). */
+type AnyProviderVariant = { [T in ProviderType]: ProviderVariant<T> }[ProviderType];
+
+function providerVariant<T extends ProviderType>(type: T): ProviderVariant<T> {
+  const own: z.ZodRawShape = providerKinds[type].settings.shape;
+  for (const key of Object.keys(own)) {
+    // Caught when the module loads: a type's settings may add keys, never redefine the common ones.
+    if (key === 'type' || key === 'id' || Object.hasOwn(transportShape, key)) throw new Error(`provider type '${type}': its settings schema redefines the common key '${key}'`);
+  }
+  const shape = { type: z.literal(type).describe('The provider adapter (wire format).'), ...transportShape, ...own };
+  return z.strictObject(shape) as unknown as ProviderVariant<T>;
+}
+
+/**
+ * `providers.<id>`: one variant per type of adapters/index.ts, chosen by `type` (an unknown type is
+ * reported with the known ones; a key of another type as that type's).
+ */
 export const providerSchema = z
-  .strictObject({
-    type: z.enum(providerTypes as [string, ...string[]]).describe('The provider adapter (wire format).'),
-    base_url: z.string().min(1).optional().describe('The upstream base URL, e.g. https://api.openai.com/v1. `sim://NAME` names an in-process simulator.'),
-    endpoints: z.array(z.string().min(1)).min(1).optional().describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
-    api_key: z.string().optional().describe('The credential; write it as ${ENV_VAR}, never inline.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Static headers added to every upstream request.'),
-    max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
-    connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
-    health_check: z
-      .strictObject({
-        path: z.string().startsWith('/').optional().describe("GET path under the base URL; default: the provider type's own (e.g. /models)."),
-        interval_ms: positiveMs.default(10_000),
-        timeout_ms: positiveMs.default(2_000),
-      })
-      .optional()
-      .describe('Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion.'),
-  })
+  .discriminatedUnion('type', providerTypes.map(providerVariant) as [AnyProviderVariant, ...AnyProviderVariant[]])
   .refine((p) => (p.base_url === undefined) !== (p.endpoints === undefined), {
     message: 'give exactly one of base_url or endpoints',
   });

@@ -8,9 +8,9 @@
  */
 import type { Operation } from '../types.js';
 
-export interface OpenAICompatibleProfile {
+export interface OpenAICompatibleProfile<Type extends string = string> {
   /** The config's provider `type`. */
-  readonly type: string;
+  readonly type: Type;
   readonly operations: ReadonlySet<Operation>;
   /**
    * The server reads `max_tokens` only, so a client's `max_completion_tokens` (the field OpenAI now
@@ -35,7 +35,7 @@ export interface OpenAICompatibleProfile {
 
 const allOperations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'completions', 'embeddings']);
 
-const openai: OpenAICompatibleProfile = {
+const openai: OpenAICompatibleProfile<'openai'> = {
   type: 'openai',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: false,
@@ -49,7 +49,7 @@ const openai: OpenAICompatibleProfile = {
  * endpoint...). Treated as OpenAI, except that base64 embeddings are not assumed: asking for floats
  * works everywhere and we encode them ourselves.
  */
-const openaiCompatible: OpenAICompatibleProfile = {
+const openaiCompatible: OpenAICompatibleProfile<'openai-compatible'> = {
   type: 'openai-compatible',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: false,
@@ -59,7 +59,7 @@ const openaiCompatible: OpenAICompatibleProfile = {
 };
 
 /** vLLM: knows `max_completion_tokens` and base64 embeddings; errors carry integer codes. */
-const vllm: OpenAICompatibleProfile = {
+const vllm: OpenAICompatibleProfile<'vllm'> = {
   type: 'vllm',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: false,
@@ -74,7 +74,7 @@ const vllm: OpenAICompatibleProfile = {
  * `max_completion_tokens`, older ones do not). It serves no embeddings (that is TEI, a separate
  * server: configure TEI as `openai-compatible`).
  */
-const tgi: OpenAICompatibleProfile = {
+const tgi: OpenAICompatibleProfile<'tgi'> = {
   type: 'tgi',
   operations: new Set<Operation>(['chat', 'completions']),
   maxCompletionTokensAsMaxTokens: true,
@@ -84,7 +84,7 @@ const tgi: OpenAICompatibleProfile = {
 };
 
 /** SGLang: like vLLM on the request side; flat error bodies and `finish_reason: "abort"` on output. */
-const sglang: OpenAICompatibleProfile = {
+const sglang: OpenAICompatibleProfile<'sglang'> = {
   type: 'sglang',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: false,
@@ -95,7 +95,7 @@ const sglang: OpenAICompatibleProfile = {
 };
 
 /** llama.cpp server: reads `n_predict`/`max_tokens` only; 503 "Loading model" until it is ready. */
-const llamacpp: OpenAICompatibleProfile = {
+const llamacpp: OpenAICompatibleProfile<'llamacpp'> = {
   type: 'llamacpp',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: true,
@@ -109,7 +109,7 @@ const llamacpp: OpenAICompatibleProfile = {
  * `n` without complaint, so they are forwarded as sent rather than dropped (the answer is the same and
  * the fast path stays open). Older versions ignore `encoding_format`, so floats are asked for.
  */
-const ollama: OpenAICompatibleProfile = {
+const ollama: OpenAICompatibleProfile<'ollama'> = {
   type: 'ollama',
   operations: allOperations,
   maxCompletionTokensAsMaxTokens: true,
@@ -118,6 +118,6 @@ const ollama: OpenAICompatibleProfile = {
   healthPath: '/models',
 };
 
-export const profiles: readonly OpenAICompatibleProfile[] = [
-  openai, openaiCompatible, vllm, tgi, sglang, llamacpp, ollama,
-];
+export const profiles = [openai, openaiCompatible, vllm, tgi, sglang, llamacpp, ollama] as const;
+
+export type OpenAICompatibleType = (typeof profiles)[number]['type'];

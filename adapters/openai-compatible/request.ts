@@ -4,12 +4,16 @@
  * streams the upstream is always asked for usage, so tokens are counted even when the client did not
  * ask (the stream translator hides it again). When nothing changes, the client's exact bytes are sent;
  * otherwise the changed members are spliced into them (json-splice.ts).
- * Client headers are never forwarded: only ours, the provider's key and the provider's static headers.
+ * Client headers are never forwarded: only ours and the provider's static headers. The provider's key
+ * is not translation: authorize (auth.ts) adds it to the final request.
  */
-import type { ClientRequest, Operation, ProviderSettings, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ClientRequest, Operation, ProviderIdentity, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { isRecord, type JsonObject } from '../shared/json.js';
 import { spliceTopLevel } from '../shared/json-splice.js';
 import type { OpenAICompatibleProfile } from './profiles.js';
+
+/** Array.isArray without narrowing to `any[]`. */
+const isArray = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
 const paths: Readonly<Record<Operation, string>> = {
   chat: '/chat/completions',
@@ -28,15 +32,14 @@ export function buildRequest(profile: OpenAICompatibleProfile, req: ClientReques
   };
 }
 
-export function upstreamHeaders(provider: ProviderSettings, stream: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
+export function upstreamHeaders(provider: ProviderIdentity, stream: boolean): Record<string, string> {
+  // Static header names were lower-cased at load, so a configured one replaces ours of the same name
+  // (and a configured `Authorization` the bearer key) instead of being sent beside it.
+  return {
     'content-type': 'application/json',
     accept: stream ? 'text/event-stream' : 'application/json',
+    ...provider.headers,
   };
-  if (provider.apiKey) headers['authorization'] = `Bearer ${provider.apiKey}`;
-  // Lower-cased so that a configured `Authorization` replaces ours instead of being sent beside it.
-  for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
-  return headers;
 }
 
 /**
@@ -81,8 +84,8 @@ export function upstreamBody(profile: OpenAICompatibleProfile, req: ClientReques
  * `add_generation_prompt: false`). The output cap shrinks by what was already sent.
  */
 export function buildContinuation(profile: OpenAICompatibleProfile, req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined {
-  const messages = req.body['messages'];
-  if (!profile.continueFinalMessage || req.operation !== 'chat' || !Array.isArray(messages) || !prefix.continuable) return undefined;
+  const messages: unknown = req.body['messages'];
+  if (!profile.continueFinalMessage || req.operation !== 'chat' || !isArray(messages) || !prefix.continuable) return undefined;
   const body: JsonObject = {
     ...(upstreamBody(profile, req, target.model) ?? { ...req.body }),
     messages: [...messages, { role: 'assistant', content: prefix.text }],

@@ -1,13 +1,16 @@
 /**
  * Providers from the config: each one's adapter (looked up by type in adapters/index.ts, the only list
- * of providers), its settings, its endpoint pool, and the active health checks it asks for.
+ * of providers), its settings as the adapter sees them (built once here, from its type's settings
+ * schema: adapters/provider-settings.ts), its endpoint pool, and the active health checks it asks for.
  */
 import type { Config } from '../../config/schema.js';
-import type { ProviderSettings } from '../../adapters/types.js';
+import type { UpstreamHttpRequest } from '../../adapters/types.js';
 import { adapterFor } from '../../adapters/index.js';
+import { providerSettingsOf } from '../../adapters/provider-settings.js';
 import { createEndpointPool } from '../../upstream/endpoint-pool.js';
 import { startHealthChecks } from '../../upstream/health-checks.js';
-import type { BuildOptions, ProviderRuntime } from './types.js';
+import type { ProviderRuntime } from './types.js';
+import type { BuildOptions } from './runtime.js';
 
 export function buildProviders(
   config: Config,
@@ -18,19 +21,18 @@ export function buildProviders(
   const stopChecks: Array<() => void> = [];
   for (const [id, p] of Object.entries(config.providers)) {
     const urls = (p.endpoints ?? [p.base_url!]).map(resolve);
-    const settings: ProviderSettings = {
-      id,
-      type: p.type,
-      headers: p.headers,
-      ...(p.api_key ? { apiKey: p.api_key } : {}),
-    };
+    const settings = providerSettingsOf(id, p);
     const adapter = adapterFor(p.type);
     const pool = createEndpointPool(urls, { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms });
     providers.set(id, { id, type: p.type, adapter, settings, pool });
     const check = p.health_check;
     const path = check?.path ?? adapter.healthPath;
     if (check && path) {
-      stopChecks.push(startHealthChecks(pool, { path, intervalMs: check.interval_ms, timeoutMs: check.timeout_ms }, (e, up) => options.onEndpointHealth?.(id, e, up)));
+      // A probe carries what a request carries: the static headers and the adapter's credentials.
+      const target = { provider: settings };
+      const authorize = adapter.authorize && ((req: UpstreamHttpRequest) => adapter.authorize!(req, target));
+      const probe = { path, intervalMs: check.interval_ms, timeoutMs: check.timeout_ms, headers: settings.headers, authorize };
+      stopChecks.push(startHealthChecks(pool, probe, (e, up) => options.onEndpointHealth?.(id, e, up)));
     }
   }
   return { providers, stopChecks };

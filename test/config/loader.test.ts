@@ -79,6 +79,26 @@ describe('phase one: YAML and schema', () => {
     expect(one(base.replace('type: vllm', 'type: bedrok'))).toMatch(/^sw\.yaml:3:18: providers\.local\.type: expected one of 'openai', 'openai-compatible', 'vllm', 'tgi', 'sglang', 'llamacpp', 'ollama', got "bedrok"$/);
   });
 
+  it('suggests the provider type that was probably meant', () => {
+    expect(one(base.replace('type: vllm', 'type: vlm'))).toBe(`sw.yaml:3:18: providers.local.type: expected one of 'openai', 'openai-compatible', 'vllm', 'tgi', 'sglang', 'llamacpp', 'ollama', got "vlm" (did you mean 'vllm'?)`);
+  });
+
+  it('reports a provider without a type at the mapping that lacks it', () => {
+    expect(one(base.replace('{ type: vllm, base_url:', '{ base_url:'))).toBe("sw.yaml:3:10: providers.local: missing required key 'type'");
+  });
+
+  it('refuses an unknown provider key with the keys of that type (common ones first, then its own)', () => {
+    expect(one(base.replace('type: vllm,', 'type: vllm, api_kye: x,'))).toBe("sw.yaml:3:24: providers.local.api_kye: unknown key 'api_kye' (did you mean 'api_key'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key");
+  });
+
+  it('checks the type\'s own settings like any other key', () => {
+    expect(one(base.replace('type: vllm,', 'type: vllm, api_key: 12345678,'))).toBe('sw.yaml:3:33: providers.local.api_key: expected a string, got an integer');
+  });
+
+  it('refuses one header given twice under two spellings (names ignore case)', () => {
+    expect(one(base.replace('type: vllm,', 'type: vllm, headers: { Authorization: a, authorization: b },'))).toBe("sw.yaml:3:68: providers.local.headers.authorization: header 'authorization' is already given as 'Authorization' (header names ignore case)");
+  });
+
   it('needs exactly one of base_url and endpoints', () => {
     expect(one(base.replace('base_url: "http://127.0.0.1:8000/v1"', 'endpoints: []'))).toBe('sw.yaml:3:35: providers.local.endpoints: needs at least 1 item(s)');
     expect(one(base.replace('{ type: vllm, base_url: "http://127.0.0.1:8000/v1" }', '{ type: vllm }'))).toBe('sw.yaml:3:10: providers.local: give exactly one of base_url or endpoints');

@@ -1,29 +1,33 @@
 /** Continuing an assistant answer (prefill): only where the server supports it, with the cap reduced. */
 import { describe, expect, it } from 'vitest';
-import { openAICompatibleAdapters } from '../../../adapters/openai-compatible/index.js';
+import { adapterFor } from '../../../adapters/index.js';
+import { providerSettingsOf } from '../../../adapters/provider-settings.js';
 import type { ClientRequest, UpstreamTarget } from '../../../adapters/types.js';
 
 const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 50, temperature: 0 };
 const req: ClientRequest = { operation: 'chat', body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage: false };
-const target = (type: string): UpstreamTarget => ({ deploymentId: 'd', model: 'llama', provider: { id: 'p', type, headers: {}, apiKey: 'sk-x-12345678' } });
+const target = (type: string): UpstreamTarget => ({ deploymentId: 'd', model: 'llama', provider: providerSettingsOf('p', { type, headers: {}, api_key: 'sk-x-12345678' }) });
 const progress = { text: 'Hello wor', contentChunks: 3, continuable: true };
 
 describe('buildContinuation', () => {
-  it('vLLM and SGLang continue the final assistant message', () => {
+  it('vLLM and SGLang continue the final assistant message', async () => {
     for (const type of ['vllm', 'sglang']) {
-      const http = openAICompatibleAdapters[type]!.buildContinuation!(req, progress, target(type))!;
+      const adapter = adapterFor(type);
+      const http = adapter.buildContinuation!(req, progress, target(type))!;
       const sent = JSON.parse(String(http.body));
       expect(sent).toMatchObject({ model: 'llama', continue_final_message: true, add_generation_prompt: false, max_tokens: 47, stream: true, stream_options: { include_usage: true } });
       expect(sent.messages).toEqual([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello wor' }]);
-      expect(http.headers.authorization).toBe('Bearer sk-x-12345678');
+      // Credentials come from the same authorize step as any request (the executor applies it).
+      expect(http.headers.authorization).toBeUndefined();
+      expect((await adapter.authorize!(http, target(type))).headers.authorization).toBe('Bearer sk-x-12345678');
       expect(body.messages).toHaveLength(1);
     }
   });
 
   it('other servers cannot, and nothing continues a tool call or a finished answer', () => {
     for (const type of ['openai', 'openai-compatible', 'tgi', 'llamacpp', 'ollama']) {
-      expect(openAICompatibleAdapters[type]!.buildContinuation!(req, progress, target(type))).toBeUndefined();
+      expect(adapterFor(type).buildContinuation!(req, progress, target(type))).toBeUndefined();
     }
-    expect(openAICompatibleAdapters.vllm!.buildContinuation!(req, { ...progress, continuable: false }, target('vllm'))).toBeUndefined();
+    expect(adapterFor('vllm').buildContinuation!(req, { ...progress, continuable: false }, target('vllm'))).toBeUndefined();
   });
 });
