@@ -9,10 +9,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { formatIssue, loadConfigFile } from '../config/loader.js';
 import { buildRuntime } from '../gateway/runtime/build.js';
-import type { Runtime } from '../gateway/runtime/types.js';
+import type { Runtime } from '../gateway/runtime/runtime.js';
 import { RuntimeHolder } from '../gateway/runtime/holder.js';
 import { createGatewayMetrics } from '../telemetry/metrics.js';
-import { Telemetry } from '../telemetry/telemetry.js';
+import { PrometheusSink } from '../telemetry/prometheus-sink.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRequestListener } from '../routes/app.js';
 import { listen } from '../routes/server.js';
@@ -77,7 +77,8 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const { config } = options;
   const logger = options.logger ?? createLogger();
   const sims = await startSimulators(config);
-  const telemetry = new Telemetry(createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true }));
+  const metrics = createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true });
+  const telemetry = new PrometheusSink(metrics);
   const build = (next: Config, previous?: Runtime) => buildRuntime(next, {
     ...(previous ? { previous } : {}),
     resolveEndpoint: simResolver(sims),
@@ -99,6 +100,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const deps: GatewayDeps = {
     runtime,
     telemetry,
+    metrics,
     logger,
     state,
     version,

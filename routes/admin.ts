@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { secretsEqual } from '../gateway/access/keys.js';
-import type { DeploymentRuntime, Runtime } from '../gateway/runtime/types.js';
+import type { DeploymentRuntime } from '../gateway/runtime/types.js';
+import type { Runtime } from '../gateway/runtime/runtime.js';
 import { presentedKey } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
@@ -64,7 +65,7 @@ function authorize(rt: Runtime, req: IncomingMessage, res: ServerResponse): bool
 
 export function createAdminHandlers(deps: GatewayDeps) {
   return {
-    state(req: IncomingMessage, res: ServerResponse): void {
+    state: (req: IncomingMessage, res: ServerResponse): void => {
       assignRequestId(req, res);
       const rt = deps.runtime.current;
       if (!authorize(rt, req, res)) return;
@@ -74,7 +75,7 @@ export function createAdminHandlers(deps: GatewayDeps) {
         routes: [...rt.routes.values()].map((r) => ({ name: r.name, strategy: r.strategy, targets: r.targets.map((d) => d.id), fallbacks: r.fallbacks.map((d) => d.id) })),
       });
     },
-    act(req: IncomingMessage & { params: { id?: string; action?: string } }, res: ServerResponse): void {
+    act: (req: IncomingMessage & { params: { id?: string; action?: string } }, res: ServerResponse): void => {
       const requestId = assignRequestId(req, res);
       try {
         const rt = deps.runtime.current;
@@ -83,16 +84,9 @@ export function createAdminHandlers(deps: GatewayDeps) {
         const action = req.params.action as Action;
         if (!d) throw new GatewayError('model_not_found', `No deployment '${String(req.params.id).slice(0, 200)}'. GET /admin/state lists them.`, { bodyCode: 'deployment_not_found' });
         if (!actions.includes(action)) throw new GatewayError('unknown_url', `Unknown action '${String(action).slice(0, 40)}': use open, close, drain or restore.`, { bodyCode: 'unknown_url' });
-        const health = d.health;
-        if (action === 'open') health.breaker.forced = 'open';
-        else if (action === 'close') health.breaker.forced = 'closed';
-        else if (action === 'drain') health.drained = true;
-        else {
-          health.breaker.forced = undefined;
-          health.drained = false;
-          health.cooldownUntil = 0;
-          health.ejectedUntil = 0;
-        }
+        if (action === 'open' || action === 'close') d.health.force(action === 'open' ? 'open' : 'closed');
+        else if (action === 'drain') d.health.drain();
+        else d.health.restore();
         deps.logger.warn({ deployment: d.id, action, requestId }, 'admin override');
         sendJson(res, deploymentState(d, performance.now()));
       } catch (err) {

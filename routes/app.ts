@@ -13,7 +13,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
-import { createOperationHandler } from './inference.js';
+import { createInferenceHandler } from './inference.js';
+import { RequestPipeline } from '../gateway/request.js';
+import { requestLogger } from '../telemetry/logger.js';
 import { createModelsHandlers } from './models.js';
 import { createHealthHandlers } from './health.js';
 import { createAdminHandlers } from './admin.js';
@@ -28,10 +30,11 @@ type OperationHandler = (req: IncomingMessage, res: ServerResponse) => Promise<v
 
 /** The request listener for the server: hot POST paths straight to their handlers, the rest to Express. */
 export function createRequestListener(deps: GatewayDeps): RequestListener {
+  const pipeline = new RequestPipeline({ telemetry: deps.telemetry, requestLog: requestLogger(deps.logger), random: deps.random });
   const operations = new Map<string, OperationHandler>([
-    ['/v1/chat/completions', createOperationHandler('chat', deps)],
-    ['/v1/completions', createOperationHandler('completions', deps)],
-    ['/v1/embeddings', createOperationHandler('embeddings', deps)],
+    ['/v1/chat/completions', createInferenceHandler('chat', deps, pipeline)],
+    ['/v1/completions', createInferenceHandler('completions', deps, pipeline)],
+    ['/v1/embeddings', createInferenceHandler('embeddings', deps, pipeline)],
   ]);
   const app = createApp(deps, operations);
   return (req, res) => {

@@ -27,7 +27,3 @@ export function authenticate(keys: KeyIndex, req: IncomingMessage): ClientKey | 
   if (!key) throw new GatewayError('invalid_api_key', 'Incorrect API key provided. Use a key configured in the gateway (ask its operator).', { bodyCode: 'invalid_api_key' });
   return key;
 }
-
-export function mayUseRoute(key: ClientKey | undefined, route: string): boolean {
-  return key?.routes == null || key.routes.has(route);
-}

@@ -1,7 +1,8 @@
 /** What the HTTP layer is given at startup: built once, shared by every handler. */
 import type { Logger } from 'pino';
 import type { RuntimeHolder } from '../gateway/runtime/holder.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
 
 export interface ServerState {
   /** Set on SIGTERM: readiness fails and new API requests get 503 while in-flight ones finish. */
@@ -12,7 +13,9 @@ export interface ServerState {
 
 export interface GatewayDeps {
   readonly runtime: RuntimeHolder;
-  readonly telemetry: Telemetry;
+  readonly telemetry: TelemetrySink;
+  /** The Prometheus registry behind /metrics. */
+  readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly state: ServerState;
   readonly version: string;

@@ -3,7 +3,7 @@
  * has a deployment it can use, and we are not shutting down) and Prometheus metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Runtime } from '../gateway/runtime/types.js';
+import type { Runtime } from '../gateway/runtime/runtime.js';
 import type { GatewayDeps } from './deps.js';
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -24,18 +24,18 @@ export function unusableRoutes(rt: Runtime): string[] {
 
 export function createHealthHandlers(deps: GatewayDeps) {
   return {
-    live(_req: IncomingMessage, res: ServerResponse): void {
+    live: (_req: IncomingMessage, res: ServerResponse): void => {
       sendJson(res, 200, { status: 'ok' });
     },
-    ready(_req: IncomingMessage, res: ServerResponse): void {
+    ready: (_req: IncomingMessage, res: ServerResponse): void => {
       const rt = deps.runtime.current;
       if (deps.state.shuttingDown) return sendJson(res, 503, { status: 'shutting_down' });
       const unusable = unusableRoutes(rt);
       if (unusable.length > 0) return sendJson(res, 503, { status: 'not_ready', unusable_routes: unusable });
       sendJson(res, 200, { status: 'ready', routes: rt.routes.size, deployments: rt.deployments.size });
     },
-    async metrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {
-      const { registry } = deps.telemetry.metrics;
+    metrics: async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const { registry } = deps.metrics;
       const body = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
       res.end(body);

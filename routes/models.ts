@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
-import type { ClientKey } from '../gateway/access/keys.js';
-import type { Runtime } from '../gateway/runtime/types.js';
-import { authenticate, mayUseRoute } from './authenticate.js';
+import { mayUseRoute, type ClientKey } from '../gateway/access/keys.js';
+import type { Runtime } from '../gateway/runtime/runtime.js';
+import { authenticate } from './authenticate.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
 import type { GatewayDeps } from './deps.js';
@@ -43,7 +43,7 @@ function sendJson(res: ServerResponse, body: string): void {
 
 export function createModelsHandlers(deps: GatewayDeps) {
   return {
-    list(req: IncomingMessage, res: ServerResponse): void {
+    list: (req: IncomingMessage, res: ServerResponse): void => {
       const requestId = assignRequestId(req, res);
       try {
         const rt = deps.runtime.current;
@@ -52,7 +52,7 @@ export function createModelsHandlers(deps: GatewayDeps) {
         sendError(res, toGatewayError(err, requestId));
       }
     },
-    get(req: IncomingMessage & { params: { model?: string | string[] } }, res: ServerResponse): void {
+    get: (req: IncomingMessage & { params: { model?: string | string[] } }, res: ServerResponse): void => {
       const requestId = assignRequestId(req, res);
       try {
         const rt = deps.runtime.current;

@@ -5,30 +5,27 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../gateway/errors/catalogue.js';
-import type { StreamSink } from '../gateway/execute/execute-stream.js';
+import type { StreamSink } from '../gateway/execute/sink.js';
 import type { DeploymentRuntime } from '../gateway/runtime/types.js';
 
 export class SseSink implements StreamSink {
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly routeName: string,
-  ) {}
+  constructor(private readonly res: ServerResponse) {}
 
   /** Whether this tick's writes are being gathered (see chunk()). */
   private corked = false;
 
-  private static uncork(sink: SseSink): void {
+  private static readonly uncork = (sink: SseSink): void => {
     sink.corked = false;
     sink.res.uncork();
-  }
+  };
 
-  open(answer: { deployment: DeploymentRuntime; attempts: number }): void {
+  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number }): void {
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       // Proxies such as nginx must pass each event on at once.
       'x-accel-buffering': 'no',
-      'x-switchyard-route': this.routeName,
+      'x-switchyard-route': answer.route,
       'x-switchyard-deployment': answer.deployment.id,
       'x-switchyard-attempts': String(answer.attempts),
     });

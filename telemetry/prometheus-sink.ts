@@ -1,24 +1,10 @@
 /**
- * The one place that records what happened to a request and each of its attempts: metrics now,
- * spans and usage records as they land. The executor and routes report facts; this decides how they
- * are counted. Cost is computed here, from the deployment's price and the upstream's reported usage.
+ * The Prometheus sink: the gateway's facts as the metrics of metrics.ts. Cost is computed here, from
+ * the deployment's price and the usage the upstream reported.
  */
-import type { Usage } from '../adapters/types.js';
-import type { UpstreamErrorKind } from '../adapters/upstream-error.js';
-import type { DeploymentRuntime } from '../gateway/runtime/types.js';
 import type { GatewayMetrics } from './metrics.js';
-
-export type AttemptOutcome = 'success' | UpstreamErrorKind | 'aborted';
-
-export interface RequestRecord {
-  route: string;
-  operation: string;
-  deployment: DeploymentRuntime | undefined;
-  status: number;
-  durationMs: number;
-  stream: boolean;
-  usage: Usage | undefined;
-}
+import { costUsd } from './cost.js';
+import type { AttemptOutcome, DeploymentRef, RequestRecord, TelemetrySink } from './sink.js';
 
 const statusClasses = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
@@ -26,10 +12,6 @@ const breakerStateValue: Record<string, number> = { closed: 0, half_open: 1, ope
 
 export function statusClass(status: number): string {
   return statusClasses[Math.floor(status / 100)] ?? 'other';
-}
-
-export function costUsd(usage: Usage, deployment: DeploymentRuntime): number {
-  return (usage.promptTokens * deployment.price.inputPerMTok + usage.completionTokens * deployment.price.outputPerMTok) / 1e6;
 }
 
 /** Label sets recur (a few routes × deployments × outcomes): resolve each metric child once, not per request. */
@@ -45,7 +27,7 @@ function childCache<T>(make: (key: string) => T): (key: string) => T {
   };
 }
 
-export class Telemetry {
+export class PrometheusSink implements TelemetrySink {
   private readonly attemptChild;
   private readonly requestChild;
   private readonly durationChild;
@@ -73,24 +55,24 @@ export class Telemetry {
     if (r.usage && r.deployment) {
       this.metrics.tokens.inc({ route: r.route, deployment, type: 'input' }, r.usage.promptTokens);
       this.metrics.tokens.inc({ route: r.route, deployment, type: 'output' }, r.usage.completionTokens);
-      const cost = costUsd(r.usage, r.deployment);
+      const cost = costUsd(r.deployment.price, r.usage.promptTokens, r.usage.completionTokens);
       if (cost > 0) this.metrics.costUsd.inc({ route: r.route, deployment }, cost);
     }
   }
 
-  attemptFinished(route: string, deployment: DeploymentRuntime, outcome: AttemptOutcome): void {
+  attemptFinished(route: string, deployment: DeploymentRef, outcome: AttemptOutcome): void {
     this.attemptChild(`${route}\u0000${deployment.id}\u0000${deployment.provider.id}\u0000${outcome}`).inc();
   }
 
-  firstToken(route: string, deployment: DeploymentRuntime, sinceRequestMs: number): void {
+  firstToken(route: string, deployment: DeploymentRef, sinceRequestMs: number): void {
     this.metrics.timeToFirstToken.observe({ route, deployment: deployment.id }, sinceRequestMs / 1000);
   }
 
-  failover(route: string, from: DeploymentRuntime, to: DeploymentRuntime): void {
+  failover(route: string, from: DeploymentRef, to: DeploymentRef): void {
     this.metrics.failovers.inc({ route, from: from.id, to: to.id });
   }
 
-  retried(route: string, deployment: DeploymentRuntime): void {
+  retried(route: string, deployment: DeploymentRef): void {
     this.metrics.retries.inc({ route, deployment: deployment.id });
   }
 
@@ -111,7 +93,7 @@ export class Telemetry {
     this.metrics.clientAborts.inc({ route });
   }
 
-  streamFailed(route: string, deployment: DeploymentRuntime, kind: string): void {
+  streamFailed(route: string, deployment: DeploymentRef, kind: string): void {
     this.metrics.streamErrors.inc({ route, deployment: deployment.id, kind });
   }
 }

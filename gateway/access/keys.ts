@@ -39,6 +39,11 @@ export function buildKeyIndex(keys: readonly KeyConfig[]): KeyIndex {
   };
 }
 
+/** Whether the key (undefined: the gateway is open) may call the route. */
+export function mayUseRoute(key: ClientKey | undefined, route: string): boolean {
+  return key?.routes == null || key.routes.has(route);
+}
+
 /** Constant-time equality of two secrets of any lengths (used for the admin key). */
 export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));

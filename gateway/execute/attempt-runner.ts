@@ -1,124 +1,128 @@
 /**
- * The loop around attempts, shared by unary and streamed requests. Per candidate: take a breaker
- * permit, attempt, report the outcome to the deployment's health, then decide by the failure's kind
- * alone — retry the same deployment (connection, timeout, server, overloaded: full-jitter backoff,
- * within the retry budget), move on at once (rate_limited: the deployment cools down for Retry-After),
- * move on only to a larger context window (context_length), or stop (client faults).
+ * The one attempt runner. Every attempt of a request — first, retry, failover, stream continuation —
+ * goes through it, so each is permitted, counted, timed and classified the same way.
+ *
+ * The runner walks the planned deployments in order. Each try at a deployment runs through a chain of
+ * named wrappers (wrappers/), composed once per Runtime as undici composes interceptors: each is an
+ * `options -> (next -> try)` factory that adds one concern around the try inside it. Between
+ * deployments the runner decides by the failure's kind alone: move on (after a retryable failure, or a
+ * deployment that gave no permit), move on only to a larger context window (context_length), or stop
+ * (client faults, deadline, client gone). When every deployment has failed, the client gets the one
+ * most telling error (errors/failure-log.ts).
  */
-import { GatewayError, gatewayErrorFromUpstream } from '../errors/catalogue.js';
 import { UpstreamError, type UpstreamErrorKind } from '../../adapters/upstream-error.js';
-import { ClientGone, DeadlineExceeded, type ClientLink } from './abort-reasons.js';
+import { gatewayErrorFromUpstream } from '../errors/catalogue.js';
 import { FailureLog } from '../errors/failure-log.js';
-import { verdictOf } from '../health/deployment-health.js';
+import type { TelemetrySink } from '../../telemetry/sink.js';
 import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
-import type { Telemetry } from '../../telemetry/telemetry.js';
+import type { ClientLink } from './client-link.js';
+import { DeadlineExceeded } from './abort-reasons.js';
 
-export interface LoopContext {
+/** What the runner and its wrappers need to know about the request. */
+export interface RequestContext {
   readonly route: RouteRuntime;
   readonly client: ClientLink;
+  /** performance.now() when the request arrived; the deadline counts from here. */
   readonly receivedAt: number;
-  readonly telemetry: Telemetry;
+  readonly telemetry: TelemetrySink;
   readonly redact: (text: string) => string;
   readonly random: () => number;
 }
 
-/** What an attempt reports besides its value: a failure it handled itself (mid-stream), its first token. */
+/** One request's walk through its plan, shared by every try (and by a stream's continuation). */
+export class AttemptRun {
+  /** Attempts made so far (tries that got a permit). */
+  attempts = 0;
+  /** The deployment of the latest attempt: a try elsewhere is a failover. */
+  previous: DeploymentRuntime | undefined = undefined;
+  readonly failures = new FailureLog();
+  readonly deadlineAt: number;
+
+  constructor(readonly ctx: RequestContext) {
+    this.deadlineAt = ctx.receivedAt + ctx.route.timeouts.totalMs;
+  }
+}
+
+/** What one try reports besides its value: a failure it handled itself (mid-stream), its first token. */
 export interface AttemptReport {
   ttftMs?: number;
   handledFailure?: UpstreamErrorKind | 'aborted';
 }
 
-export type Attempt<T> = (deployment: DeploymentRuntime, attempts: number, report: AttemptReport) => Promise<T>;
+/** The work of one try at one deployment (the upstream call), written by the executor. */
+export type Attempt<T> = (deployment: DeploymentRuntime, run: AttemptRun, report: AttemptReport) => Promise<T>;
 
-const sameDeploymentKinds: ReadonlySet<UpstreamErrorKind> = new Set(['connection', 'timeout', 'server', 'overloaded']);
-/** Wait assumed when a 429 names no Retry-After. */
-const defaultCooldownMs = 1_000;
+/** One try at a deployment, as the wrappers see it. */
+export type Try = <T>(deployment: DeploymentRuntime, run: AttemptRun, attempt: Attempt<T>, report: AttemptReport) => Promise<T>;
 
-export function deadlineError(route: RouteRuntime, failures: FailureLog): GatewayError {
-  const tried = failures.size > 0 ? ` after ${failures.size} failed attempt(s)` : '';
-  return new GatewayError('timeout', `Route '${route.name}' did not answer within its ${route.timeouts.totalMs} ms deadline${tried}.`);
+/** One concern around a try. `stage` fixes its place in the chain (outermost first). */
+export interface AttemptWrapper {
+  readonly name: string;
+  readonly stage: number;
+  wrap(next: Try): Try;
 }
 
-/** Waits `ms`, or less if the client leaves. */
-function sleep(ms: number, client: ClientLink): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stopListening();
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    const stopListening = client.onLeave(done);
-  });
+/** A deployment that cannot take a try now (breaker open, cooling down, drained): the runner moves on. */
+export class DeploymentUnavailable extends Error {
+  constructor() {
+    super('the deployment gives no permit now');
+    this.name = 'DeploymentUnavailable';
+  }
 }
 
-export async function runAttempts<T>(
-  ctx: LoopContext,
-  planned: readonly DeploymentRuntime[],
-  attempt: Attempt<T>,
-): Promise<{ value: T; deployment: DeploymentRuntime; attempts: number }> {
-  const { route, telemetry } = ctx;
-  const deadlineAt = ctx.receivedAt + route.timeouts.totalMs;
-  const failures = new FailureLog();
-  let queue = planned.slice();
-  let attempts = 0;
-  let previous: DeploymentRuntime | undefined;
+/** Thrown often (every skipped deployment), so built once: no stack capture per throw. */
+export const unavailable = new DeploymentUnavailable();
 
-  while (queue.length > 0) {
-    const deployment = queue.shift()!;
-    const health = deployment.health;
-    health.countRequest(performance.now());
-    for (let retry = 0; ; retry += 1) {
-      if (ctx.client.gone) throw new ClientGone();
-      const now = performance.now();
-      if (deadlineAt - now <= 0) throw deadlineError(route, failures);
-      const permit = health.acquire(now);
-      if (!permit) break;
-      if (previous && previous !== deployment) telemetry.failover(route.name, previous, deployment);
-      previous = deployment;
-      attempts += 1;
-      const report: AttemptReport = {};
-      health.stats.inFlight += 1;
-      try {
-        const value = await attempt(deployment, attempts, report);
-        const end = performance.now();
-        const outcome = report.handledFailure ?? 'success';
-        health.record(permit, verdictOf(outcome), end);
-        if (outcome === 'success') health.stats.succeeded(end, report.ttftMs === undefined ? end - now : undefined, report.ttftMs);
-        else if (outcome !== 'aborted') health.stats.failed(end, outcome, end - now);
-        telemetry.attemptFinished(route.name, deployment, outcome);
-        return { value, deployment, attempts };
-      } catch (raw) {
-        const end = performance.now();
-        const kind: UpstreamErrorKind | 'aborted' = raw instanceof UpstreamError ? raw.kind : raw instanceof DeadlineExceeded ? 'timeout' : 'aborted';
-        health.record(permit, verdictOf(kind), end);
-        if (kind !== 'aborted') health.stats.failed(end, kind, end - now);
-        telemetry.attemptFinished(route.name, deployment, kind);
-        if (raw instanceof DeadlineExceeded) throw deadlineError(route, failures);
-        if (!(raw instanceof UpstreamError)) throw raw;
-        if (raw.kind === 'context_length') {
-          // Never the same window again: only a deployment with a larger context can help.
-          const window = deployment.contextWindow ?? 0;
-          queue = queue.filter((d) => d.contextWindow !== undefined && d.contextWindow > window);
-          if (queue.length === 0) throw gatewayErrorFromUpstream(raw, deployment.id, ctx.redact);
-          failures.add(deployment.id, raw);
-          break;
-        }
-        if (!raw.retryable) throw gatewayErrorFromUpstream(raw, deployment.id, ctx.redact);
-        failures.add(deployment.id, raw);
-        if (raw.kind === 'rate_limited') {
-          health.coolDown(end, raw.retryAfterMs ?? defaultCooldownMs);
-          break;
-        }
-        if (!sameDeploymentKinds.has(raw.kind) || retry >= route.retries.same_deployment) break;
-        const backoff = ctx.random() * Math.min(route.retries.max_backoff_ms, route.retries.backoff_ms * 2 ** retry);
-        if (end + backoff >= deadlineAt || !health.takeRetry(end, route.retries.budget_percent)) break;
-        telemetry.retried(route.name, deployment);
-        await sleep(backoff, ctx.client);
-      } finally {
-        health.stats.inFlight -= 1;
-      }
+/** Every failure kind an attempt can end in, as metrics and health record it. */
+export function outcomeOf(err: unknown): UpstreamErrorKind | 'aborted' {
+  if (err instanceof UpstreamError) return err.kind;
+  return err instanceof DeadlineExceeded ? 'timeout' : 'aborted';
+}
+
+const callAttempt: Try = (deployment, run, attempt, report) => attempt(deployment, run, report);
+
+export interface AttemptRunner {
+  /** The wrapper names, outermost first (for the README and tests). */
+  readonly chain: readonly string[];
+  run<T>(run: AttemptRun, planned: readonly DeploymentRuntime[], attempt: Attempt<T>): Promise<{ value: T; deployment: DeploymentRuntime }>;
+}
+
+/** Composes the wrappers once; refuses a chain whose order breaks their stages or repeats one. */
+export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): AttemptRunner {
+  for (let i = 1; i < wrappers.length; i += 1) {
+    const [outer, inner] = [wrappers[i - 1]!, wrappers[i]!];
+    if (outer.stage >= inner.stage) {
+      throw new Error(`attempt wrappers out of order: '${outer.name}' (stage ${outer.stage}) must come after '${inner.name}' (stage ${inner.stage})`);
     }
   }
-  throw failures.toGatewayError(route.name, ctx.redact);
+  let tryDeployment = callAttempt;
+  for (let i = wrappers.length - 1; i >= 0; i -= 1) tryDeployment = wrappers[i]!.wrap(tryDeployment);
+  const composed = tryDeployment;
+
+  return {
+    chain: wrappers.map((w) => w.name),
+    async run(run, planned, attempt) {
+      const { route, redact } = run.ctx;
+      let queue = planned.slice();
+      while (queue.length > 0) {
+        const deployment = queue.shift()!;
+        try {
+          const value = await composed(deployment, run, attempt, {});
+          return { value, deployment };
+        } catch (err) {
+          if (err === unavailable) continue;
+          if (!(err instanceof UpstreamError)) throw err;
+          if (err.kind === 'context_length') {
+            // Never the same window again: only a deployment with a larger context can help.
+            const window = deployment.contextWindow ?? 0;
+            queue = queue.filter((d) => d.contextWindow !== undefined && d.contextWindow > window);
+            if (queue.length === 0) throw gatewayErrorFromUpstream(err, deployment.id, redact);
+            continue;
+          }
+          if (!err.retryable) throw gatewayErrorFromUpstream(err, deployment.id, redact);
+        }
+      }
+      throw run.failures.toGatewayError(route.name, redact);
+    },
+  };
 }

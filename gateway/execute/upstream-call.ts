@@ -1,93 +1,20 @@
 /**
- * One attempt at one deployment: its own cancel signal (linked to the client and to the request's
- * deadline), the upstream call through the deployment's endpoint pool, and the mapping of whatever
- * goes wrong into an UpstreamError. Opossum-style shared abort controllers are avoided on purpose:
- * one attempt's timeout must never abort another's.
+ * The upstream call of one attempt: send the (signed) request through the endpoint's transport, read
+ * or stream the body, and map whatever goes wrong into an UpstreamError the runner decides on, or the
+ * abort reason we caused (the client left, the deadline passed).
  */
-import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { ClientRequest, UpstreamHttpRequest } from '../../adapters/types.js';
 import type { CancelSignal, UpstreamResponse } from '../../upstream/transport.js';
 import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
-import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle, type ClientLink } from './abort-reasons.js';
-import { sharedClock, type ClockTimer } from './coarse-clock.js';
+import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle } from './abort-reasons.js';
+import type { AttemptControl } from './attempt-control.js';
+import { sharedClock } from './coarse-clock.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 
 const maxErrorBody = 64 * 1024;
 const maxResponseBody = 64 * 1024 * 1024;
-
-/**
- * Cancels one attempt, in the EventEmitter form undici accepts as `signal`: Node's AbortController and
- * its EventTarget cost ~25 µs an attempt (`--cpu-prof`), an emitter a fraction of that. The first
- * abort wins; its reason tells the executor why.
- */
-export class AttemptSignal extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(reason: Error): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
-
-export class AttemptControl {
-  readonly signal = new AttemptSignal();
-  private readonly unlinkClient: () => void;
-  private deadlineTimer: ClockTimer | undefined;
-  private firstTokenTimer: ClockTimer | undefined;
-  private idleTimer: ClockTimer | undefined;
-  private idleMs = 0;
-  private lastActivity = 0;
-
-  constructor(client: ClientLink, deadlineAt: number, totalMs: number) {
-    this.unlinkClient = client.onLeave(() => this.signal.abort(new ClientGone()));
-    this.deadlineTimer = sharedClock.schedule(deadlineAt, () => this.signal.abort(new DeadlineExceeded(totalMs)));
-  }
-
-  /** Abort unless a first token arrives by `at`. */
-  armFirstToken(at: number, ms: number): void {
-    this.firstTokenTimer = sharedClock.schedule(at, () => this.signal.abort(new FirstTokenTimeout(ms)));
-  }
-
-  firstTokenArrived(): void {
-    sharedClock.cancel(this.firstTokenTimer);
-    this.firstTokenTimer = undefined;
-  }
-
-  /** From now on, abort when no activity() is reported for `ms`. */
-  armIdle(ms: number): void {
-    this.idleMs = ms;
-    this.lastActivity = performance.now();
-    this.scheduleIdle();
-  }
-
-  /** A chunk arrived: cheap (no timer work); the idle timer re-checks when it fires. */
-  activity(): void {
-    this.lastActivity = performance.now();
-  }
-
-  private scheduleIdle(): void {
-    this.idleTimer = sharedClock.schedule(this.lastActivity + this.idleMs, () => {
-      if (performance.now() - this.lastActivity >= this.idleMs) this.signal.abort(new StreamIdle(this.idleMs));
-      else this.scheduleIdle();
-    });
-  }
-
-  abort(reason: Error): void {
-    this.signal.abort(reason);
-  }
-
-  dispose(): void {
-    this.unlinkClient();
-    sharedClock.cancel(this.deadlineTimer);
-    sharedClock.cancel(this.firstTokenTimer);
-    sharedClock.cancel(this.idleTimer);
-  }
-}
 
 /**
  * Sends the request and returns a 2xx response; any other status is read (capped) and classified by
@@ -179,7 +106,7 @@ async function readCapped(body: Readable, limit: number, signal: CancelSignal): 
  * Whatever an attempt threw, as either an abort reason we caused (ClientGone, DeadlineExceeded) or an
  * UpstreamError the router can decide on. First-token and idle timeouts are the upstream's fault.
  */
-export function asAttemptError(err: unknown, signal: CancelSignal): unknown {
+export function asAttemptError(err: unknown, signal: CancelSignal): Error {
   const reason: unknown = signal.aborted ? signal.reason : undefined;
   const cause = reason ?? err;
   if (cause instanceof ClientGone || cause instanceof DeadlineExceeded) return cause;

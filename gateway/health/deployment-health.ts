@@ -83,6 +83,24 @@ export class DeploymentHealth {
     this.onEjected(forMs);
   }
 
+  /** An operator holds the breaker open (no traffic) or closed (traffic whatever the errors). */
+  force(state: 'open' | 'closed'): void {
+    this.breaker.forced = state;
+  }
+
+  /** An operator drains the deployment: no new attempts; in-flight ones finish. */
+  drain(): void {
+    this.drained = true;
+  }
+
+  /** Undoes every override and temporary exclusion: forced breaker, drain, cooldown, ejection. */
+  restore(): void {
+    this.breaker.forced = undefined;
+    this.drained = false;
+    this.cooldownUntil = 0;
+    this.ejectedUntil = 0;
+  }
+
   coolDown(now: number, ms: number): void {
     this.cooldownUntil = Math.max(this.cooldownUntil, now + ms);
   }

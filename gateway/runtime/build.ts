@@ -11,8 +11,11 @@ import type { Operation } from '../../adapters/types.js';
 import { buildProviders } from './providers.js';
 import { buildKeyIndex } from '../access/keys.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
+import { createAttemptRunner } from '../execute/attempt-runner.js';
+import { standardWrappers } from '../execute/wrappers/index.js';
 import { parseByteSize } from '../../config/byte-size.js';
-import type { BuildOptions, DeploymentRuntime, Runtime, RouteRuntime } from './types.js';
+import type { DeploymentRuntime, RouteRuntime } from './types.js';
+import type { BuildOptions, Runtime } from './runtime.js';
 
 /**
  * What makes a deployment the same across configs: where it sends requests and the health settings
@@ -68,7 +71,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       retries: r.retries,
       streamUpstream: r.stream_upstream,
       weights: new Map(Object.entries(r.weights ?? {})),
-      strategyState: previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map(),
+      strategyState: previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
       operations,
     });
   }
@@ -87,6 +90,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     routes,
     keys: buildKeyIndex(config.keys),
     redactor: new SecretRedactor(secrets),
+    attemptRunner: createAttemptRunner(standardWrappers()),
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
     async close() {

@@ -2,7 +2,7 @@
  * The one mutable reference to the current Runtime. A reload swaps it; requests that already hold the
  * old Runtime finish on it, and its connections close once they have had time to.
  */
-import type { Runtime } from './types.js';
+import type { Runtime } from './runtime.js';
 
 export class RuntimeHolder {
   constructor(private runtime: Runtime) {}

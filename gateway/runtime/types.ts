@@ -1,15 +1,13 @@
 /**
  * What a Runtime is made of: providers, deployments and routes, with every lookup the hot path needs
  * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
+ * The Runtime itself is in runtime.ts.
  */
-import type { Capability, Config, RetriesConfig, RouteConfig } from '../../config/schema.js';
+import type { Capability, RetriesConfig, RouteConfig } from '../../config/schema.js';
 import type { DeploymentHealth } from '../health/deployment-health.js';
-import type { BreakerState } from '../health/breaker.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
-import type { Endpoint, EndpointPool } from '../../upstream/endpoint-pool.js';
-import type { KeyIndex } from '../access/keys.js';
-import type { SecretRedactor } from '../errors/secret-redactor.js';
+import type { EndpointPool } from '../../upstream/endpoint-pool.js';
 
 export interface ProviderRuntime {
   readonly id: string;
@@ -60,30 +58,3 @@ export interface RouteRuntime {
   /** Operations at least one of the route's deployments serves. */
   readonly operations: ReadonlySet<Operation>;
 }
-
-export interface Runtime {
-  readonly config: Config;
-  readonly providers: ReadonlyMap<string, ProviderRuntime>;
-  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
-  readonly routes: ReadonlyMap<string, RouteRuntime>;
-  readonly keys: KeyIndex;
-  readonly redactor: SecretRedactor;
-  readonly bodyLimitBytes: number;
-  /** Unix seconds when this Runtime was built (the `created` of /v1/models entries). */
-  readonly createdAt: number;
-  close(): Promise<void>;
-}
-
-export interface BuildOptions {
-  /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
-  resolveEndpoint?: (url: string) => string;
-  /** Told of every breaker state change (metrics, logs). */
-  onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
-  /** Told of every outlier ejection. */
-  onEjected?: (deploymentId: string, forMs: number) => void;
-  /** Told when an active health check finds an endpoint down or back up. */
-  onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
-  /** The Runtime being replaced: live state carries over from it (see the header). */
-  previous?: Runtime;
-}
-

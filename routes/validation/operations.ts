@@ -42,7 +42,7 @@ function checkMessages(body: Body): void {
     const role = m.role;
     if (role === undefined) throw missing(`${param}.role`);
     if (typeof role !== 'string' || !roles.includes(role)) {
-      throw invalidValue(`${param}.role`, `'${String(role).slice(0, 32)}' is not one of ${roles.map((r) => `'${r}'`).join(', ')}.`);
+      throw invalidValue(`${param}.role`, `'${(typeof role === 'string' ? role : JSON.stringify(role)).slice(0, 32)}' is not one of ${roles.map((r) => `'${r}'`).join(', ')}.`);
     }
     checkContent(m, param, role !== 'assistant' && role !== 'function');
     if (role === 'tool' && typeof m.tool_call_id !== 'string') {

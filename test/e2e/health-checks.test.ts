@@ -44,7 +44,7 @@ describe('active health checks', () => {
       const { response } = await gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `hi ${i}` }] }).withResponse();
       expect(response.headers.get('x-switchyard-attempts')).toBe('1');
     }
-    const attempts = await gw.deps.telemetry.metrics.attempts.get();
+    const attempts = await gw.deps.metrics.attempts.get();
     expect(attempts.values.filter((v) => v.labels.outcome !== 'success')).toEqual([]);
   });
 });

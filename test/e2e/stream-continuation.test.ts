@@ -26,9 +26,16 @@ routes:
   prefill: { targets: [first], fallbacks: [second], timeouts: { first_token_ms: 2000, idle_ms: 300, total_ms: 10000 } }
   replay: { targets: [first], fallbacks: [plain], timeouts: { first_token_ms: 2000, idle_ms: 300, total_ms: 10000 } }
   reference: { targets: [second] }
+  tight: { targets: [first], fallbacks: [second], timeouts: { first_token_ms: 5000, idle_ms: 5000, total_ms: 1500 } }
 `;
 
 const gw = useTestGateway(config);
+
+/** The attempts counter's value for one route, deployment and outcome. */
+async function attemptsOf(route: string, deployment: string, outcome: string): Promise<number> {
+  const { values } = await gw.deps.metrics.attempts.get();
+  return values.find((v) => v.labels.route === route && v.labels.deployment === deployment && v.labels.outcome === outcome)?.value ?? 0;
+}
 
 const messages = [{ role: 'user' as const, content: 'Tell me about rail yards at length.' }];
 
@@ -72,6 +79,30 @@ describe('stream continuation', () => {
     expect(got.finishes).toBe(1);
     const replayed = gw.sim('o').recentRequests().at(-1)!.body as Record<string, unknown>;
     expect(replayed.continue_final_message).toBeUndefined();
+  });
+
+  it('counts a continuation as an attempt like any other: stats, outcome metric, failover', async () => {
+    const before = await attemptsOf('prefill', 'second', 'success');
+    gw.sim('v1').setFaults([{ type: 'cut', after_chunks: 8 }]);
+    await streamText('prefill');
+    expect(await attemptsOf('prefill', 'second', 'success')).toBe(before + 1);
+    const stats = gw.deps.runtime.current.deployments.get('second')!.health.stats.snapshot(performance.now());
+    expect(stats.recentAttempts).toBe(1);
+    expect(stats.errorRate).toBe(0);
+    expect(stats.latencyMs).toBeGreaterThan(0);
+    const { values } = await gw.deps.metrics.failovers.get();
+    expect(values.find((v) => v.labels.route === 'prefill' && v.labels.from === 'first' && v.labels.to === 'second')?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records a continuation cut by the request deadline as a timeout, and ends the stream with an error event', async () => {
+    gw.sim('v1').setFaults([{ type: 'cut', after_chunks: 4 }]);
+    gw.sim('v2').setFaults([{ type: 'hang' }]);
+    const err = await streamText('tight').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(await attemptsOf('tight', 'second', 'timeout')).toBe(1);
+    expect(await attemptsOf('tight', 'second', 'aborted')).toBe(0);
+    const stats = gw.deps.runtime.current.deployments.get('second')!.health.stats.snapshot(performance.now());
+    expect(stats.lastErrorKind).toBe('timeout');
   });
 
   it('ends with an error event when no deployment can continue (not deterministic, no prefill)', async () => {

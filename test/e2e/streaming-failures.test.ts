@@ -117,10 +117,10 @@ describe('client abort', () => {
     await pollUntil(() => gw.sim('cloud').stats().aborted === 1, 'the simulator to see the abort');
     await pollUntil(() => gw.deps.state.inFlight === 0, 'the gateway to finish the request');
     // The attempt ended because the client left, not through the idle timeout.
-    const attempts = await gw.deps.telemetry.metrics.attempts.get();
+    const attempts = await gw.deps.metrics.attempts.get();
     const outcomes = attempts.values.filter((v) => v.labels.deployment === 'mini@cloud').map((v) => [v.labels.outcome, v.value]);
     expect(Object.fromEntries(outcomes).aborted).toBeGreaterThanOrEqual(1);
-    const aborts = await gw.deps.telemetry.metrics.clientAborts.get();
+    const aborts = await gw.deps.metrics.clientAborts.get();
     expect(aborts.values.find((v) => v.labels.route === 'mini')?.value).toBeGreaterThanOrEqual(1);
   });
 });

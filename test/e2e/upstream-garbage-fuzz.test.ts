@@ -14,13 +14,16 @@ let script: string[] = [];
 
 const env = useUpstreamGateway((req, res) => {
   req.resume();
-  req.on('end', async () => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (const fragment of script) {
-      res.write(fragment);
-      await new Promise((r) => setImmediate(r));
-    }
-    res.end();
+  // Fire and forget: a listener's returned promise is dropped by the emitter; `void` says so.
+  req.on('end', () => {
+    void (async () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const fragment of script) {
+        res.write(fragment);
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    })();
   });
 }, {
   routes: `  r:

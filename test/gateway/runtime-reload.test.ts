@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildRuntime } from '../../gateway/runtime/build.js';
-import type { Runtime } from '../../gateway/runtime/types.js';
+import type { Runtime } from '../../gateway/runtime/runtime.js';
 import { loadConfigText } from '../../config/loader.js';
 import type { Config } from '../../config/schema.js';
 

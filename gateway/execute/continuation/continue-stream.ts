@@ -3,17 +3,18 @@
  * answer. On a deployment that declares `prefill` and whose adapter can continue an assistant message,
  * the partial answer is sent as a prefix and only the continuation streams on. Elsewhere, a
  * deterministic request (temperature 0, or a seed) is restarted and held back until it has reproduced
- * what the client already has; if it says something else it is stopped. Nothing fits: the caller ends
- * the stream with the original error event.
+ * what the client already has; if it says something else it is stopped. Continuation attempts run
+ * through the same attempt runner as every other attempt (permits, retries, deadline, stats, metrics).
+ * Nothing fits or every one fails: the caller ends the stream with the original error event.
  */
-import type { ClientRequest, StreamProgress, UpstreamHttpRequest, Usage } from '../../../adapters/types.js';
+import type { ClientRequest, StreamOutput, StreamProgress, Usage } from '../../../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../../../adapters/upstream-error.js';
-import { AttemptControl, asAttemptError, consumeStream, sendToUpstream } from '../upstream-call.js';
-import { ReplayGate, spliceChunk, type Envelope } from './chunk-splice.js';
-import { verdictOf } from '../../health/deployment-health.js';
-import type { LoopContext } from '../attempt-runner.js';
-import type { StreamSink } from '../execute-stream.js';
 import type { DeploymentRuntime } from '../../runtime/types.js';
+import { AttemptControl } from '../attempt-control.js';
+import type { AttemptRun, AttemptRunner } from '../attempt-runner.js';
+import { asAttemptError, consumeStream, sendToUpstream } from '../upstream-call.js';
+import type { StreamSink } from '../sink.js';
+import { ReplayGate, spliceChunk, type Envelope } from './chunk-splice.js';
 
 export interface Broken {
   readonly failed: DeploymentRuntime;
@@ -27,101 +28,94 @@ export interface Continued {
   attempts: number;
 }
 
+type Mode = 'prefill' | 'replay';
+
 function deterministic(req: ClientRequest): boolean {
   return req.body.temperature === 0 || Number.isInteger(req.body.seed);
 }
 
-type Plan = { mode: 'prefill'; httpReq: UpstreamHttpRequest } | { mode: 'replay' };
-
-function planFor(d: DeploymentRuntime, req: ClientRequest, progress: StreamProgress): Plan | undefined {
-  if (d.capabilities.has('prefill')) {
-    const httpReq = d.provider.adapter.buildContinuation?.(req, progress, d.target);
-    if (httpReq) return { mode: 'prefill', httpReq };
-  }
-  return deterministic(req) ? { mode: 'replay' } : undefined;
+function modeFor(d: DeploymentRuntime, req: ClientRequest, progress: StreamProgress): Mode | undefined {
+  if (d.capabilities.has('prefill') && d.provider.adapter.buildContinuation?.(req, progress, d.target)) return 'prefill';
+  return deterministic(req) ? 'replay' : undefined;
 }
 
 export async function continueStream(
-  ctx: LoopContext,
+  runner: AttemptRunner,
+  run: AttemptRun,
   req: ClientRequest,
   broken: Broken,
   candidates: readonly DeploymentRuntime[],
   sink: StreamSink,
-  attemptsSoFar: number,
 ): Promise<Continued | undefined> {
-  const { route, telemetry } = ctx;
+  const { route, client } = run.ctx;
   const { firstTokenMs, idleMs, totalMs } = route.timeouts;
-  const deadlineAt = ctx.receivedAt + totalMs;
+  const modes = new Map<DeploymentRuntime, Mode>();
+  for (const d of candidates) {
+    const mode = d === broken.failed || !d.operations.has('chat') ? undefined : modeFor(d, req, broken.progress);
+    if (mode) modes.set(d, mode);
+  }
+  if (modes.size === 0 || client.gone) return undefined;
   let text = broken.progress.text;
   let progress = broken.progress;
-  let previous = broken.failed;
-  let attempts = attemptsSoFar;
-  for (const d of candidates) {
-    if (d === broken.failed || !d.operations.has('chat') || ctx.client.gone) continue;
-    const now = performance.now();
-    if (deadlineAt - now <= 0) return undefined;
-    const plan = planFor(d, req, progress);
-    if (!plan) continue;
-    const permit = d.health.acquire(now);
-    if (!permit) continue;
-    telemetry.failover(route.name, previous, d);
-    previous = d;
-    attempts += 1;
-    const endpoint = d.provider.pool.pick(ctx.random);
-    const control = new AttemptControl(ctx.client, deadlineAt, totalMs);
-    control.armFirstToken(Math.min(now + firstTokenMs, deadlineAt), firstTokenMs);
-    const translator = d.provider.adapter.createStreamTranslator(req, d.target);
-    const gate = plan.mode === 'replay' ? new ReplayGate(text, broken.envelope) : undefined;
-    endpoint.inFlight += 1;
-    d.health.stats.inFlight += 1;
-    try {
-      const res = await sendToUpstream(d, endpoint, req, control, { headersTimeoutMs: firstTokenMs, bodyTimeoutMs: idleMs }, plan.mode === 'prefill' ? plan.httpReq : undefined);
-      let done = false;
-      let producing = false;
-      const deliver = async (outputs: ReturnType<typeof translator.push>) => {
-        for (const out of outputs) {
-          if (out.type === 'error') throw new UpstreamError(out.error);
-          if (out.type === 'done') {
-            done = true;
-            return;
+
+  try {
+    const { value } = await runner.run(run, [...modes.keys()], async (d) => {
+      const mode = modes.get(d)!;
+      const endpoint = d.provider.pool.pick(run.ctx.random);
+      const control = new AttemptControl(client, run.deadlineAt, totalMs);
+      control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
+      const translator = d.provider.adapter.createStreamTranslator(req, d.target);
+      const gate = mode === 'replay' ? new ReplayGate(text, broken.envelope) : undefined;
+      const httpReq = mode === 'prefill' ? d.provider.adapter.buildContinuation!(req, progress, d.target) : undefined;
+      endpoint.inFlight += 1;
+      try {
+        const res = await sendToUpstream(d, endpoint, req, control, { headersTimeoutMs: firstTokenMs, bodyTimeoutMs: idleMs }, httpReq);
+        let done = false;
+        let producing = false;
+        const deliver = async (outputs: StreamOutput[]) => {
+          for (const out of outputs) {
+            if (out.type === 'error') throw new UpstreamError(out.error);
+            if (out.type === 'done') {
+              done = true;
+              return;
+            }
+            // Progress counts even while a replay is held back: the upstream is producing.
+            if (!producing) {
+              producing = true;
+              control.firstTokenArrived();
+              control.armIdle(idleMs);
+            } else {
+              control.activity();
+            }
+            const frames = gate ? gate.accept(out.data) : [spliceChunk(out.data, broken.envelope)];
+            if (frames === 'diverged') throw new UpstreamError(upstreamErrorOf('server', 'the restarted answer diverged from what the client already received'));
+            for (const frame of frames) if (!sink.chunk(frame)) await sink.drain();
           }
-          // Progress counts even while a replay is held back: the upstream is producing.
-          if (!producing) {
-            producing = true;
-            control.firstTokenArrived();
-            control.armIdle(idleMs);
-          } else {
-            control.activity();
-          }
-          const frames = gate ? gate.accept(out.data) : [spliceChunk(out.data, broken.envelope)];
-          if (frames === 'diverged') throw new UpstreamError(upstreamErrorOf('server', 'the restarted answer diverged from what the client already received'));
-          for (const frame of frames) if (!sink.chunk(frame)) await sink.drain();
+        };
+        await consumeStream(res.body, async (bytes) => {
+          await deliver(translator.push(bytes));
+          return done;
+        });
+        if (!done) await deliver(translator.end());
+        if (!done) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
+        sink.done();
+        return { deployment: d, usage: translator.usage };
+      } catch (raw) {
+        const err = asAttemptError(raw, control.signal);
+        if (err instanceof UpstreamError) {
+          // What this attempt added is now the client's too: the next one continues from there.
+          text += mode === 'prefill' ? translator.progress.text : gate?.passedThrough ? translator.progress.text.slice(text.length) : '';
+          progress = { text, contentChunks: progress.contentChunks + translator.progress.contentChunks, continuable: true };
         }
-      };
-      await consumeStream(res.body, async (bytes) => {
-        await deliver(translator.push(bytes));
-        return done;
-      });
-      if (!done) await deliver(translator.end());
-      if (!done) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-      sink.done();
-      d.health.record(permit, 'success', performance.now());
-      telemetry.attemptFinished(route.name, d, 'success');
-      return { deployment: d, usage: translator.usage, attempts };
-    } catch (raw) {
-      const err = asAttemptError(raw, control.signal);
-      const kind = err instanceof UpstreamError ? err.kind : 'aborted';
-      d.health.record(permit, verdictOf(kind), performance.now());
-      telemetry.attemptFinished(route.name, d, kind);
-      if (!(err instanceof UpstreamError)) return undefined;
-      // What this attempt added is now the client's too: the next one continues from there.
-      text += plan.mode === 'prefill' ? translator.progress.text : gate?.passedThrough ? translator.progress.text.slice(text.length) : '';
-      progress = { text, contentChunks: progress.contentChunks + translator.progress.contentChunks, continuable: true };
-    } finally {
-      endpoint.inFlight -= 1;
-      d.health.stats.inFlight -= 1;
-      control.dispose();
-    }
+        throw err;
+      } finally {
+        endpoint.inFlight -= 1;
+        control.dispose();
+      }
+    });
+    return { ...value, attempts: run.attempts };
+  } catch {
+    // Every continuation failed, the deadline passed or the client left: the caller ends the stream.
+    return undefined;
   }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 /** AttemptSignal: the per-attempt cancel signal handed to undici in place of an AbortSignal. */
 import { describe, expect, it } from 'vitest';
-import { AttemptSignal } from '../../../gateway/execute/upstream-call.js';
+import { AttemptSignal } from '../../../gateway/execute/attempt-control.js';
 import { DeadlineExceeded, StreamIdle } from '../../../gateway/execute/abort-reasons.js';
 
 describe('AttemptSignal', () => {

@@ -1,6 +1,6 @@
 /** ClientLink: the request-wide "client left" signal that attempts and backoff sleeps listen to. */
 import { describe, expect, it } from 'vitest';
-import { ClientLink } from '../../../gateway/execute/abort-reasons.js';
+import { ClientLink } from '../../../gateway/execute/client-link.js';
 
 describe('ClientLink', () => {
   it('tells every current listener once when the client leaves, and no one who stopped listening', () => {

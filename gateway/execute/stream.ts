@@ -1,0 +1,113 @@
+/**
+ * A streamed answer. The response is committed (status and headers sent) only when the first chunk is
+ * ready, so an upstream that fails before its first token is invisible to the client: the runner fails
+ * over. After that, a failure is continued on another deployment where possible (continuation/), and
+ * otherwise ends the stream with an error event, never a quiet truncation.
+ */
+import type { ClientRequest, StreamOutput } from '../../adapters/types.js';
+import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
+import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue.js';
+import { FailureLog } from '../errors/failure-log.js';
+import type { DeploymentRuntime } from '../runtime/types.js';
+import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
+import { AttemptControl } from './attempt-control.js';
+import { AttemptRun, type AttemptRunner, type RequestContext } from './attempt-runner.js';
+import { asAttemptError, consumeStream, sendToUpstream } from './upstream-call.js';
+import { deadlineError } from './wrappers/index.js';
+import { envelopeOf, type Envelope } from './continuation/chunk-splice.js';
+import { continueStream, type Broken } from './continuation/continue-stream.js';
+import type { Answer, StreamOutcome, StreamSink } from './sink.js';
+
+type Broke = { kind: 'broken'; error: GatewayError } & Broken & Answer;
+
+export async function executeStream(
+  runner: AttemptRunner,
+  ctx: RequestContext,
+  req: ClientRequest,
+  candidates: readonly DeploymentRuntime[],
+  sink: StreamSink,
+): Promise<StreamOutcome> {
+  const { route, telemetry } = ctx;
+  const { firstTokenMs, idleMs } = route.timeouts;
+  const run = new AttemptRun(ctx);
+  try {
+    const { value } = await runner.run<StreamOutcome | Broke>(run, candidates, async (deployment, _run, report) => {
+      const endpoint = deployment.provider.pool.pick(ctx.random);
+      const control = new AttemptControl(ctx.client, run.deadlineAt, route.timeouts.totalMs);
+      control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
+      const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
+      const attempts = run.attempts;
+      const startedAt = performance.now();
+      let opened = false;
+      let finished = false;
+      let envelope: Envelope | undefined;
+      endpoint.inFlight += 1;
+      const deliver = async (outputs: StreamOutput[]): Promise<void> => {
+        for (const out of outputs) {
+          if (out.type === 'chunk') {
+            if (!opened) {
+              control.firstTokenArrived();
+              control.armIdle(idleMs);
+              sink.open({ route: route.name, deployment, attempts });
+              opened = true;
+              envelope = envelopeOf(out.data);
+              report.ttftMs = performance.now() - startedAt;
+              telemetry.firstToken(route.name, deployment, performance.now() - ctx.receivedAt);
+            } else {
+              control.activity();
+            }
+            if (!sink.chunk(out.data)) await sink.drain();
+          } else if (out.type === 'error') {
+            throw new UpstreamError(out.error);
+          } else {
+            finished = true;
+            return;
+          }
+        }
+      };
+      try {
+        const res = await sendToUpstream(deployment, endpoint, req, control, { headersTimeoutMs: firstTokenMs, bodyTimeoutMs: idleMs });
+        await consumeStream(res.body, async (bytes) => {
+          await deliver(translator.push(bytes));
+          return finished;
+        });
+        if (!finished) await deliver(translator.end());
+        if (!finished) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
+        if (!opened) sink.open({ route: route.name, deployment, attempts });
+        sink.done();
+        return { kind: 'done', deployment, attempts, usage: translator.usage };
+      } catch (raw) {
+        const err = asAttemptError(raw, control.signal);
+        if (!opened) throw err;
+        // Bytes already reached the client: no failover now; continue elsewhere or end with an error event.
+        if (err instanceof ClientGone) {
+          report.handledFailure = 'aborted';
+          return { kind: 'client_gone', deployment, attempts, usage: translator.usage };
+        }
+        const upstream = err instanceof UpstreamError ? err : undefined;
+        if (!upstream && !(err instanceof DeadlineExceeded)) throw err;
+        const error = upstream ? gatewayErrorFromUpstream(upstream, deployment.id, ctx.redact) : deadlineError(route, new FailureLog());
+        report.handledFailure = upstream?.kind ?? 'timeout';
+        telemetry.streamFailed(route.name, deployment, report.handledFailure);
+        const progress = translator.progress;
+        if (upstream && envelope && progress.continuable) {
+          return { kind: 'broken', error, failed: deployment, progress, envelope, deployment, attempts, usage: translator.usage };
+        }
+        sink.fail(error);
+        return { kind: 'failed', error, deployment, attempts, usage: translator.usage };
+      } finally {
+        endpoint.inFlight -= 1;
+        control.dispose();
+      }
+    });
+    if (value.kind !== 'broken') return value;
+    const continued = await continueStream(runner, run, req, value, candidates, sink);
+    if (continued) return { kind: 'done', ...continued };
+    if (ctx.client.gone) return { kind: 'client_gone', deployment: value.deployment, attempts: run.attempts, usage: value.usage };
+    sink.fail(value.error);
+    return { kind: 'failed', error: value.error, deployment: value.deployment, attempts: run.attempts, usage: value.usage };
+  } catch (err) {
+    if (err instanceof ClientGone) return { kind: 'client_gone', deployment: undefined, attempts: run.attempts, usage: undefined };
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A non-stream answer: the runner tries deployments until one answers in full. Routes with
+ * `stream_upstream: true` send chat and completions upstream as streams instead and assemble the
+ * answer (see executeUnaryAsStream), so every stream protection applies to them too.
+ */
+import type { ClientRequest } from '../../adapters/types.js';
+import type { DeploymentRuntime } from '../runtime/types.js';
+import { ClientGone } from './abort-reasons.js';
+import { AttemptControl } from './attempt-control.js';
+import { AttemptRun, type AttemptRunner, type RequestContext } from './attempt-runner.js';
+import { asAttemptError, readBody, sendToUpstream } from './upstream-call.js';
+import { ChunkAggregator } from './chunk-aggregate.js';
+import { executeStream } from './stream.js';
+import type { StreamSink, UnaryAnswer } from './sink.js';
+
+export async function executeUnary(
+  runner: AttemptRunner,
+  ctx: RequestContext,
+  req: ClientRequest,
+  candidates: readonly DeploymentRuntime[],
+): Promise<UnaryAnswer> {
+  if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, ctx, req, candidates);
+  const { totalMs, idleMs } = ctx.route.timeouts;
+  const run = new AttemptRun(ctx);
+  const { value, deployment } = await runner.run(run, candidates, async (d) => {
+    const endpoint = d.provider.pool.pick(ctx.random);
+    const control = new AttemptControl(ctx.client, run.deadlineAt, totalMs);
+    endpoint.inFlight += 1;
+    try {
+      // Non-stream upstreams send headers only when the whole answer is ready: only the deadline bounds them.
+      const res = await sendToUpstream(d, endpoint, req, control, {
+        headersTimeoutMs: Math.max(1, Math.ceil(run.deadlineAt - performance.now())),
+        bodyTimeoutMs: idleMs,
+      });
+      const body = await readBody(res.body, control.signal);
+      return d.provider.adapter.translateResponse(req, body, d.target);
+    } catch (raw) {
+      throw asAttemptError(raw, control.signal);
+    } finally {
+      endpoint.inFlight -= 1;
+      control.dispose();
+    }
+  });
+  return { body: value.body, deployment, attempts: run.attempts, usage: value.usage };
+}
+
+/**
+ * A non-stream request answered from an upstream stream: first-token and idle timeouts, failover
+ * before the first chunk, and continuation of an answer broken mid-way all apply, and since nothing
+ * reaches the client before the answer is complete, any failure that remains is a normal HTTP error.
+ */
+async function executeUnaryAsStream(
+  runner: AttemptRunner,
+  ctx: RequestContext,
+  req: ClientRequest,
+  candidates: readonly DeploymentRuntime[],
+): Promise<UnaryAnswer> {
+  const body = { ...req.body, stream: true };
+  const streamed: ClientRequest = { ...req, body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage: true };
+  const aggregator = new ChunkAggregator(req.operation === 'completions' ? 'completions' : 'chat');
+  const sink: StreamSink = {
+    open: () => undefined,
+    chunk: (json) => {
+      aggregator.add(json);
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    done: () => undefined,
+    fail: () => undefined,
+  };
+  const outcome = await executeStream(runner, ctx, streamed, candidates, sink);
+  if (outcome.kind === 'client_gone') throw new ClientGone();
+  if (outcome.kind === 'failed') throw outcome.error;
+  return { body: aggregator.result(), deployment: outcome.deployment, attempts: outcome.attempts, usage: outcome.usage };
+}

@@ -1,0 +1,38 @@
+/**
+ * A Runtime: everything built from one validated Config (build.ts), swapped whole on reload (holder.ts).
+ */
+import type { Config } from '../../config/schema.js';
+import type { BreakerState } from '../health/breaker.js';
+import type { Endpoint } from '../../upstream/endpoint-pool.js';
+import type { KeyIndex } from '../access/keys.js';
+import type { SecretRedactor } from '../errors/secret-redactor.js';
+import type { AttemptRunner } from '../execute/attempt-runner.js';
+import type { DeploymentRuntime, ProviderRuntime, RouteRuntime } from './types.js';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  readonly routes: ReadonlyMap<string, RouteRuntime>;
+  readonly keys: KeyIndex;
+  readonly redactor: SecretRedactor;
+  /** Runs every attempt of every request (execute/attempt-runner.ts), composed once. */
+  readonly attemptRunner: AttemptRunner;
+  readonly bodyLimitBytes: number;
+  /** Unix seconds when this Runtime was built (the `created` of /v1/models entries). */
+  readonly createdAt: number;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
+  resolveEndpoint?: (url: string) => string;
+  /** Told of every breaker state change (metrics, logs). */
+  onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
+  /** Told of every outlier ejection. */
+  onEjected?: (deploymentId: string, forMs: number) => void;
+  /** Told when an active health check finds an endpoint down or back up. */
+  onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
+  /** The Runtime being replaced: live state carries over from it (see the header). */
+  previous?: Runtime;
+}

@@ -1,0 +1,70 @@
+/**
+ * What the gateway tells telemetry: facts about requests, attempts and deployment health, in the
+ * gateway's own terms. A sink decides how they are counted (Prometheus today, OpenTelemetry spans
+ * next). The gateway holds one sink; `combineSinks` fans out to several and costs nothing when none
+ * listens. Nothing here may receive a key, a user id or a prompt.
+ */
+import type { Usage } from '../adapters/types.js';
+import type { UpstreamErrorKind } from '../adapters/upstream-error.js';
+import type { Price } from './cost.js';
+
+export type AttemptOutcome = 'success' | UpstreamErrorKind | 'aborted';
+
+/** The part of a deployment telemetry reads (the gateway's DeploymentRuntime has it). */
+export interface DeploymentRef {
+  readonly id: string;
+  readonly provider: { readonly id: string };
+  readonly price: Price;
+}
+
+export interface RequestRecord {
+  route: string;
+  operation: string;
+  deployment: DeploymentRef | undefined;
+  status: number;
+  durationMs: number;
+  stream: boolean;
+  usage: Usage | undefined;
+}
+
+export interface TelemetrySink {
+  /** A request was routed (it has a route) and is being served. */
+  requestStarted(route: string): void;
+  /** The request's work is over: answered, failed or abandoned (pairs with requestStarted). */
+  requestEnded(route: string): void;
+  /** Every request, routed or not, once its response is complete. */
+  requestFinished(record: RequestRecord): void;
+  attemptFinished(route: string, deployment: DeploymentRef, outcome: AttemptOutcome): void;
+  /** A stream's first chunk went to the client, `sinceRequestMs` after the request arrived. */
+  firstToken(route: string, deployment: DeploymentRef, sinceRequestMs: number): void;
+  failover(route: string, from: DeploymentRef, to: DeploymentRef): void;
+  retried(route: string, deployment: DeploymentRef): void;
+  streamFailed(route: string, deployment: DeploymentRef, kind: string): void;
+  clientAborted(route: string): void;
+  breakerChanged(deploymentId: string, from: string, to: string): void;
+  ejected(deploymentId: string): void;
+  endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
+}
+
+const ignore = (): void => undefined;
+
+/** A sink that does nothing: what the gateway holds when nothing listens. */
+export const silentSink: TelemetrySink = {
+  requestStarted: ignore, requestEnded: ignore, requestFinished: ignore, attemptFinished: ignore, firstToken: ignore,
+  failover: ignore, retried: ignore, streamFailed: ignore, clientAborted: ignore, breakerChanged: ignore,
+  ejected: ignore, endpointHealth: ignore,
+};
+
+/** One sink for many: the only one itself when there is one (no fan-out cost), silence when none. */
+export function combineSinks(sinks: readonly TelemetrySink[]): TelemetrySink {
+  if (sinks.length === 0) return silentSink;
+  if (sinks.length === 1) return sinks[0]!;
+  const fan = {} as Record<keyof TelemetrySink, (...args: never[]) => void>;
+  for (const name of Object.keys(silentSink) as Array<keyof TelemetrySink>) {
+    const targets = sinks.map((s) => (s[name] as (...args: unknown[]) => void).bind(s));
+    fan[name] = (...args: unknown[]) => {
+      for (const target of targets) target(...args);
+    };
+  }
+  return fan as unknown as TelemetrySink;
+}

@@ -1,0 +1,125 @@
+/**
+ * The attempt runner on its own, with scripted attempts instead of upstreams: the chain's order, and
+ * the decisions it makes from a failure's kind alone (retry the same deployment, move on, move on only
+ * to a larger window, stop), with every attempt counted in stats, the failure log and metrics.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfigText, formatIssue } from '../../../config/loader.js';
+import { buildRuntime } from '../../../gateway/runtime/build.js';
+import type { Runtime } from '../../../gateway/runtime/runtime.js';
+import { AttemptRun, createAttemptRunner, type Attempt } from '../../../gateway/execute/attempt-runner.js';
+import { standardWrappers } from '../../../gateway/execute/wrappers/index.js';
+import { ClientLink } from '../../../gateway/execute/client-link.js';
+import { GatewayError } from '../../../gateway/errors/catalogue.js';
+import { UpstreamError, upstreamErrorOf, type UpstreamErrorKind } from '../../../adapters/upstream-error.js';
+import { silentSink, type TelemetrySink } from '../../../telemetry/sink.js';
+import { seededRandom } from '../../support/seeded-random.js';
+
+const text = `version: 1
+providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
+deployments:
+  a: { provider: p, model: m, context_window: 8000 }
+  b: { provider: p, model: m, context_window: 8000 }
+  c: { provider: p, model: m, context_window: 128000 }
+routes:
+  r: { targets: [a, b, c], retries: { same_deployment: 2, budget_percent: 100, backoff_ms: 1, max_backoff_ms: 2 }, timeouts: { total_ms: 5000 } }
+`;
+
+let rt: Runtime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  rt = undefined;
+});
+
+function setup() {
+  const loaded = loadConfigText(text, 'runner.yaml', {});
+  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
+  rt = buildRuntime(loaded.config);
+  const route = rt.routes.get('r')!;
+  const events: string[] = [];
+  const telemetry: TelemetrySink = {
+    ...silentSink,
+    attemptFinished: (_route, d, outcome) => events.push(`${d.id}:${outcome}`),
+    failover: (_route, from, to) => events.push(`failover ${from.id}->${to.id}`),
+    retried: (_route, d) => events.push(`retry ${d.id}`),
+  };
+  const run = new AttemptRun({ route, client: new ClientLink(), receivedAt: performance.now(), telemetry, redact: (t) => t, random: seededRandom(7) });
+  const plan = [...route.targets];
+  return { rt, run, plan, events, runner: rt.attemptRunner, health: (id: string) => rt!.deployments.get(id)!.health };
+}
+
+/** An attempt that fails with the next scripted kind per deployment, and answers when the script runs out. */
+function scripted(script: Record<string, UpstreamErrorKind[]>): Attempt<string> {
+  return async (d) => {
+    const kind = script[d.id]?.shift();
+    if (kind) throw new UpstreamError(upstreamErrorOf(kind, `${kind} from ${d.id}`, kind === 'rate_limited' ? { retryAfterMs: 4000 } : {}));
+    return `answer from ${d.id}`;
+  };
+}
+
+describe('the attempt chain', () => {
+  it('is composed in stage order: retry, deadline, cooldown, breaker permit, measure', () => {
+    expect(createAttemptRunner(standardWrappers()).chain).toEqual(['retry', 'deadline', 'cooldown', 'breaker-permit', 'measure']);
+  });
+
+  it('refuses a chain out of order, naming the two wrappers', () => {
+    const [retry, deadline, ...rest] = standardWrappers();
+    expect(() => createAttemptRunner([deadline!, retry!, ...rest])).toThrow(/'deadline' \(stage 20\) must come after 'retry' \(stage 10\)/);
+  });
+});
+
+describe('the attempt runner', () => {
+  it('retries a transient failure on the same deployment, then answers there', async () => {
+    const { run, plan, events, runner } = setup();
+    const result = await runner.run(run, plan, scripted({ a: ['server', 'connection'] }));
+    expect(result.value).toBe('answer from a');
+    expect(run.attempts).toBe(3);
+    expect(events).toEqual(['a:server', 'retry a', 'a:connection', 'retry a', 'a:success']);
+    expect(run.failures.size).toBe(2);
+  });
+
+  it('moves on at once from a 429 and keeps the deployment out for its Retry-After', async () => {
+    const { run, plan, events, runner, health } = setup();
+    const result = await runner.run(run, plan, scripted({ a: ['rate_limited'] }));
+    expect(result.deployment.id).toBe('b');
+    expect(events).toEqual(['a:rate_limited', 'failover a->b', 'b:success']);
+    expect(health('a').available(performance.now())).toBe(false);
+  });
+
+  it('after a context-length failure, tries only deployments with a larger window', async () => {
+    const { run, plan, events, runner } = setup();
+    const result = await runner.run(run, plan, scripted({ a: ['context_length'] }));
+    expect(result.deployment.id).toBe('c');
+    expect(events).toEqual(['a:context_length', 'failover a->c', 'c:success']);
+  });
+
+  it('stops at a client fault, with the upstream message as a gateway error', async () => {
+    const { run, plan, events, runner } = setup();
+    const err = await runner.run(run, plan, scripted({ a: ['bad_request'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).status).toBe(400);
+    expect(events).toEqual(['a:bad_request']);
+  });
+
+  it('skips a deployment without a permit, counting no attempt there', async () => {
+    const { run, plan, events, runner, health } = setup();
+    health('a').force('open');
+    const result = await runner.run(run, plan, scripted({}));
+    expect(result.deployment.id).toBe('b');
+    expect(run.attempts).toBe(1);
+    expect(events).toEqual(['b:success']);
+  });
+
+  it('when every deployment fails, answers the most telling failure and feeds each one to its stats', async () => {
+    const { run, plan, runner, health } = setup();
+    const err = await runner.run(run, plan, scripted({ a: ['timeout', 'timeout', 'timeout'], b: ['server', 'server', 'server'], c: ['overloaded', 'overloaded', 'overloaded'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).message).toContain("'b'");
+    expect(run.attempts).toBe(9);
+    const now = performance.now();
+    expect(health('a').stats.snapshot(now).lastErrorKind).toBe('timeout');
+    expect(health('c').stats.snapshot(now).recentAttempts).toBe(3);
+    expect(health('b').stats.snapshot(now).inFlight).toBe(0);
+  });
+});
