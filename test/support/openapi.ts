@@ -2,8 +2,9 @@
  * Validates JSON against the schemas of OpenAI's OpenAPI description, for tests: every body and
  * stream chunk the gateway or a simulator returns should pass the schema the spec names for it.
  *
- * The spec (shared/reference/openai-openapi.yaml, beside the repo) is OpenAPI 3.1 with 3.0 leftovers
- * that a JSON Schema validator reads wrongly, so it is normalised first:
+ * The spec is vendored in test/vendor/openai-openapi/ (openai/openai-openapi, unchanged; provenance and
+ * licence in that folder's README.md), so the tests need nothing outside the repository.
+ * It is OpenAPI 3.1 with 3.0 leftovers that a JSON Schema validator reads wrongly, so it is normalised first:
  * - `nullable: true` adds "null" to `type` (and to `enum`), or wraps the schema in
  *   `anyOf: [schema, {type: "null"}]` when it has no `type` (a bare `$ref`, `oneOf`, ...);
  *   `allOf: [X, {nullable: true}]` makes the whole schema nullable;
@@ -24,7 +25,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const specPath = fileURLToPath(new URL('../../../shared/reference/openai-openapi.yaml', import.meta.url));
+export const specPath = fileURLToPath(new URL('../vendor/openai-openapi/openai-openapi.yaml', import.meta.url));
 const cacheDir = `${repoRoot}node_modules/.cache/switchyard`;
 const DOC_ID = 'https://switchyard.test/openai-openapi.json';
 
