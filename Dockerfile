@@ -2,7 +2,7 @@
 # Runs the compiled build as a non-root user; the same image runs the upstream simulators
 # (`docker run switchyard sim --kind vllm --host 0.0.0.0`), which docker-compose.yml uses.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -21,7 +21,7 @@ RUN npm run build \
  && cp config/examples/*.yaml dist/config/examples/ \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8080 \
     LOG_LEVEL=info
