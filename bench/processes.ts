@@ -21,12 +21,13 @@ export function buildDist(): void {
 
 /**
  * Spawns `switchyard ARGS` and resolves once its output matches `ready`: the compiled build from
- * buildDist() when `compiled`, else the sources through bin/switchyard.mjs.
+ * buildDist() when `compiled`, else the sources through bin/switchyard.mjs. `checkout` is the tree it
+ * runs from (and its working directory): this one, or a BENCH_BASELINE worktree.
  */
-export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<string, string> = {}, compiled = false): Promise<Child & { match: RegExpExecArray }> {
+export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<string, string> = {}, compiled = false, checkout = root): Promise<Child & { match: RegExpExecArray }> {
   const entry = compiled ? join('dist', 'cli', 'main.js') : join('bin', 'switchyard.mjs');
   const proc = spawn(process.execPath, [entry, ...args], {
-    cwd: root,
+    cwd: checkout,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

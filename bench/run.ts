@@ -4,16 +4,34 @@
  * latency the gateway adds, the throughput ratio, and the gateway's CPU time per request.
  * Knobs: BENCH_REQUESTS (default 3000), BENCH_CONCURRENCY (default 16), BENCH_PROMPT_REPEAT (default
  * 18, a ~1 KB request; 2000 makes a ~96 KB conversation).
+ *
+ * Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~3 or a commit id) also measures the
+ * gateway as built from that ref, under the same load, config, environment and simulator. The ref is
+ * checked out in a temporary detached `git worktree` under os.tmpdir() (this checkout's node_modules
+ * symlinked in when the ref's package-lock.json is the current one, else `npm ci` there), compiled
+ * with tsc -p tsconfig.build.json, and removed at the end (also on failure and Ctrl-C); if its config
+ * schema rejects the bench config, the config its own bench/run.ts writes is used instead. Both
+ * gateways run side by side and are measured in alternation, to spread this machine's drift over
+ * both: after a warm-up of each, BENCH_ROUNDS (default 3) rounds of direct, baseline, current, with
+ * BENCH_REQUESTS each. It prints every round, the median per path, and current − baseline: CPU
+ * µs/request and its ratio, p50/p99 added latency (each round's gateway minus that round's direct).
+ * CPU is measured the same way for both builds: process_cpu_seconds_total from the gateway's own
+ * /metrics, before and after the measured requests. The current build is the working tree, uncommitted
+ * changes included. Example: BENCH_BASELINE=HEAD~1 BENCH_REQUESTS=1000 npm run bench
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { baselineAccepts, baselineOwnConfig, killOnSignal, onSignal, prepareBaseline, type Baseline } from './baseline.js';
 import { percentile, runLoad, type LoadResult } from './load.js';
-import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard } from './processes.js';
+import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard, type Child } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const baselineRef = process.env.BENCH_BASELINE?.trim() || undefined;
+const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)) || 3);
 /** Requests sent before each measured run, so the JIT has optimised the hot path and pools are open. */
 const warmup = 1000;
 const model = 'bench-model';
@@ -21,6 +39,11 @@ const model = 'bench-model';
 const prompt = 'Summarise the following notes about rail yards. '.repeat(Number(process.env.BENCH_PROMPT_REPEAT ?? 18));
 const bodyFor = (m: string, stream: boolean) =>
   JSON.stringify({ model: m, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: prompt }], max_tokens: 16, temperature: 0, stream });
+
+type Row = ReturnType<typeof row>;
+type GatewayRow = Row & { cpuUsPerRequest?: number };
+const kinds = ['non-stream', 'stream'] as const;
+type Kind = (typeof kinds)[number];
 
 function row(name: string, r: LoadResult) {
   return {
@@ -34,61 +57,81 @@ function row(name: string, r: LoadResult) {
   };
 }
 
-async function main() {
-  const sim = await spawnSwitchyard(['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'], /(http:\/\/127\.0\.0\.1:\d+)\/v1/);
-  const simOrigin = sim.match[1]!;
-  const configPath = join(tmpdir(), `switchyard-bench-${process.pid}.yaml`);
-  writeFileSync(configPath, `version: 1
+/** `requests` measured requests through the gateway at `origin`, with its CPU time per request. */
+async function measureGateway(name: string, origin: string, stream: boolean): Promise<GatewayRow & { cpuUsPerRequest: number }> {
+  const cpuBefore = await processCpuSeconds(`${origin}/metrics`);
+  const via = await runLoad(origin, '/v1/chat/completions', bodyFor('bench', stream), requests, concurrency);
+  const cpuAfter = await processCpuSeconds(`${origin}/metrics`);
+  return { ...row(name, via), cpuUsPerRequest: Math.round(((cpuAfter - cpuBefore) * 1e6) / requests) };
+}
+
+function summarise(results: Record<string, GatewayRow>) {
+  return kinds.map((kind) => {
+    const d = results[`direct ${kind}`]!;
+    const g = results[`gateway ${kind}`]!;
+    return {
+      kind,
+      addedP50Ms: +(g.p50 - d.p50).toFixed(2),
+      addedP99Ms: +(g.p99 - d.p99).toFixed(2),
+      throughputRatio: +(g.rps / d.rps).toFixed(2),
+      gatewayCpuUsPerRequest: g.cpuUsPerRequest,
+    };
+  });
+}
+
+/** The gateway config of the benchmark: one route, `bench`, to the simulator. */
+const gatewayConfig = (simOrigin: string) => `version: 1
 providers:
   sim: { type: openai, base_url: ${simOrigin}/v1 }
 deployments:
   bench@sim: { provider: sim, model: ${model} }
 routes:
   bench: { targets: [bench@sim] }
-`);
+`;
+
+// DESIGN.md's CPU budget is stated against these two proxies: measure them here, on the same load.
+async function measureReferences(simOrigin: string) {
+  const references: Record<string, { cpuUsPerRequest: number; rps: number; p50: number }> = {};
+  for (const kind of ['raw', 'express'] as const) {
+    const proxy = await spawnReferenceProxy(kind, simOrigin);
+    try {
+      const body = bodyFor('bench', false);
+      await runLoad(proxy.origin, '/v1/chat/completions', body, warmup, concurrency);
+      const before = await proxy.cpuMicros();
+      const r = await runLoad(proxy.origin, '/v1/chat/completions', body, requests, concurrency);
+      const after = await proxy.cpuMicros();
+      const rr = row(kind, r);
+      references[kind === 'raw' ? 'node:http + undici' : 'express 5 + express.json'] = { cpuUsPerRequest: Math.round((after - before) / requests), rps: rr.rps, p50: rr.p50 };
+    } finally {
+      await proxy.stop();
+    }
+  }
+  return references;
+}
+
+const gatewayNote =
+  'The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.';
+
+async function main() {
+  const sim = await spawnSwitchyard(['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'], /(http:\/\/127\.0\.0\.1:\d+)\/v1/);
+  const simOrigin = sim.match[1]!;
+  const configPath = join(tmpdir(), `switchyard-bench-${process.pid}.yaml`);
+  writeFileSync(configPath, gatewayConfig(simOrigin));
   buildDist();
   const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true);
   const gwOrigin = gw.match[1]!;
   try {
-    const results: Record<string, ReturnType<typeof row> & { cpuUsPerRequest?: number }> = {};
+    const results: Record<string, GatewayRow> = {};
     for (const stream of [false, true]) {
       const kind = stream ? 'stream' : 'non-stream';
       await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), warmup, concurrency);
       await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
 
       results[`direct ${kind}`] = row(`direct ${kind}`, await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency));
-      const cpuBefore = await processCpuSeconds(`${gwOrigin}/metrics`);
-      const via = await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), requests, concurrency);
-      const cpuAfter = await processCpuSeconds(`${gwOrigin}/metrics`);
-      results[`gateway ${kind}`] = { ...row(`gateway ${kind}`, via), cpuUsPerRequest: Math.round(((cpuAfter - cpuBefore) * 1e6) / requests) };
+      results[`gateway ${kind}`] = await measureGateway(`gateway ${kind}`, gwOrigin, stream);
     }
-    // DESIGN.md's CPU budget is stated against these two proxies: measure them here, on the same load.
-    const references: Record<string, { cpuUsPerRequest: number; rps: number; p50: number }> = {};
-    for (const kind of ['raw', 'express'] as const) {
-      const proxy = await spawnReferenceProxy(kind, simOrigin);
-      try {
-        const body = bodyFor('bench', false);
-        await runLoad(proxy.origin, '/v1/chat/completions', body, warmup, concurrency);
-        const before = await proxy.cpuMicros();
-        const r = await runLoad(proxy.origin, '/v1/chat/completions', body, requests, concurrency);
-        const after = await proxy.cpuMicros();
-        const rr = row(kind, r);
-        references[kind === 'raw' ? 'node:http + undici' : 'express 5 + express.json'] = { cpuUsPerRequest: Math.round((after - before) / requests), rps: rr.rps, p50: rr.p50 };
-      } finally {
-        await proxy.stop();
-      }
-    }
-    const summary = (['non-stream', 'stream'] as const).map((kind) => {
-      const d = results[`direct ${kind}`]!;
-      const g = results[`gateway ${kind}`]!;
-      return {
-        kind,
-        addedP50Ms: +(g.p50 - d.p50).toFixed(2),
-        addedP99Ms: +(g.p99 - d.p99).toFixed(2),
-        throughputRatio: +(g.rps / d.rps).toFixed(2),
-        gatewayCpuUsPerRequest: g.cpuUsPerRequest,
-      };
-    });
+    const references = await measureReferences(simOrigin);
+    const summary = summarise(results);
     console.log(`\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`);
     console.table(Object.values(results));
     console.table(summary);
@@ -97,7 +140,8 @@ routes:
     console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
-    console.log('The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.');
+    console.log(gatewayNote);
+    console.log('Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~1) also builds and measures the gateway from that ref, interleaved with this one, and prints the difference.');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing }, null, 2));
   } finally {
@@ -106,4 +150,178 @@ routes:
   }
 }
 
-await main();
+/** The median of `values` (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const round2 = (n: number) => +n.toFixed(2);
+const signed = (n: number, digits = 2) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
+
+/** Each field of `rows` (measurements of one path, one per round) replaced by its median over the rounds; errors summed. */
+function medianRow(name: string, rows: GatewayRow[]): GatewayRow {
+  const m = (f: (r: GatewayRow) => number | undefined) => round2(median(rows.map((r) => f(r) ?? NaN)));
+  const out: GatewayRow = { name, ok: m((r) => r.ok), errors: rows.reduce((sum, r) => sum + r.errors, 0), rps: m((r) => r.rps), p50: m((r) => r.p50), p99: m((r) => r.p99), ttfb50: m((r) => r.ttfb50) };
+  if (rows.every((r) => r.cpuUsPerRequest !== undefined)) out.cpuUsPerRequest = m((r) => r.cpuUsPerRequest);
+  return out;
+}
+
+interface Round {
+  kind: Kind;
+  round: number;
+  direct: Row;
+  baseline: GatewayRow & { cpuUsPerRequest: number };
+  current: GatewayRow & { cpuUsPerRequest: number };
+}
+
+/** BENCH_BASELINE: the baseline build and the current one, measured in alternating rounds. */
+async function mainWithBaseline(ref: string) {
+  const baseline: Baseline = await prepareBaseline(ref);
+  const started: Child[] = [];
+  const start = async (child: Promise<Child & { match: RegExpExecArray }>) => {
+    const c = await child;
+    started.push(c);
+    killOnSignal(c.proc);
+    return c;
+  };
+  const configPath = join(tmpdir(), `switchyard-bench-${process.pid}.yaml`);
+  const baselineConfigPath = join(tmpdir(), `switchyard-bench-${process.pid}-baseline.yaml`);
+  const removeConfigs = () => {
+    rmSync(configPath, { force: true });
+    rmSync(baselineConfigPath, { force: true });
+  };
+  onSignal(removeConfigs);
+  try {
+    const sim = await start(spawnSwitchyard(['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'], /(http:\/\/127\.0\.0\.1:\d+)\/v1/));
+    const simOrigin = sim.match[1]!;
+    writeFileSync(configPath, gatewayConfig(simOrigin));
+    buildDist();
+    const gw = await start(spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true));
+    const gwOrigin = gw.match[1]!;
+
+    // The same config as the current build, unless the baseline's schema rejects it.
+    let baselineConfig = configPath;
+    let configNote = 'the same config file as the current build';
+    const verdict = baselineAccepts(baseline, configPath);
+    if (!verdict.ok) {
+      const own = baselineOwnConfig(baseline, { simOrigin, model });
+      if (!own) throw new Error(`BENCH_BASELINE: ${baseline.describe} rejects the bench config, and its bench/run.ts has no config to use instead:\n${verdict.output}`);
+      writeFileSync(baselineConfigPath, own);
+      baselineConfig = baselineConfigPath;
+      configNote = `its own bench/run.ts config (its schema rejects the current one: ${verdict.output.split('\n')[0]})`;
+    }
+    const base = await start(spawnSwitchyard(['start', '--config', baselineConfig, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true, baseline.dir));
+    const baseOrigin = base.match[1]!;
+
+    const all: Round[] = [];
+    for (const stream of [false, true]) {
+      const kind: Kind = stream ? 'stream' : 'non-stream';
+      await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), warmup, concurrency);
+      await runLoad(baseOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
+      await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
+      for (let i = 1; i <= rounds; i++) {
+        const direct = row(`direct ${kind}`, await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency));
+        const b = await measureGateway(`baseline ${kind}`, baseOrigin, stream);
+        const c = await measureGateway(`current ${kind}`, gwOrigin, stream);
+        all.push({ kind, round: i, direct, baseline: b, current: c });
+      }
+    }
+    const references = await measureReferences(simOrigin);
+
+    const roundsOf = (kind: Kind) => all.filter((r) => r.kind === kind);
+    const perRound = all.flatMap((r) =>
+      (['baseline', 'current'] as const).map((build) => ({
+        path: r.kind,
+        round: r.round,
+        build,
+        rps: r[build].rps,
+        p50: r[build].p50,
+        p99: r[build].p99,
+        addedP50Ms: round2(r[build].p50 - r.direct.p50),
+        addedP99Ms: round2(r[build].p99 - r.direct.p99),
+        cpuUsPerRequest: r[build].cpuUsPerRequest,
+        cpuRatio: build === 'current' ? round2(r.current.cpuUsPerRequest / r.baseline.cpuUsPerRequest) : '',
+        errors: r[build].errors,
+      })),
+    );
+    const results: Record<string, GatewayRow> = {};
+    const baselineResults: Record<string, GatewayRow> = {};
+    for (const kind of kinds) {
+      const rs = roundsOf(kind);
+      results[`direct ${kind}`] = medianRow(`direct ${kind}`, rs.map((r) => r.direct));
+      baselineResults[`baseline ${kind}`] = medianRow(`baseline ${kind}`, rs.map((r) => r.baseline));
+      results[`gateway ${kind}`] = medianRow(`gateway ${kind}`, rs.map((r) => r.current));
+    }
+    const diff = kinds.flatMap((kind) => {
+      const rs = roundsOf(kind);
+      const metrics = [
+        { metric: 'CPU µs/request', of: (g: Round['current']) => g.cpuUsPerRequest, addedTo: (_: Round) => 0, digits: 0, ratio: true },
+        { metric: 'added p50 ms', of: (g: Round['current']) => g.p50, addedTo: (r: Round) => r.direct.p50, digits: 2, ratio: false },
+        { metric: 'added p99 ms', of: (g: Round['current']) => g.p99, addedTo: (r: Round) => r.direct.p99, digits: 2, ratio: false },
+      ];
+      return metrics.map(({ metric, of, addedTo, digits, ratio }) => {
+        const b = rs.map((r) => of(r.baseline) - addedTo(r));
+        const c = rs.map((r) => of(r.current) - addedTo(r));
+        const mb = median(b);
+        const mc = median(c);
+        return {
+          path: kind,
+          metric,
+          baseline: +mb.toFixed(digits),
+          current: +mc.toFixed(digits),
+          'current − baseline': signed(mc - mb, digits),
+          ratio: ratio ? round2(mc / mb) : '',
+          'per round (current − baseline)': rs.map((_, i) => signed(c[i]! - b[i]!, digits)).join(', '),
+        };
+      });
+    });
+
+    console.log(`\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`);
+    console.log(`Baseline: ${baseline.ref} = ${baseline.describe} (built in a worktree, node_modules by ${baseline.dependencies}, run with ${configNote}).`);
+    console.log(`Current: ${currentCheckout()}.`);
+    console.log(`${rounds} rounds per path, each: direct, then baseline, then current, ${requests} requests each; after ${warmup} warm-up requests to each.`);
+    console.log('Every round (added = that gateway minus that round\'s direct run; cpuRatio = current / baseline):');
+    console.table(perRound);
+    console.log(`Median over the ${rounds} rounds (errors: their total):`);
+    console.table([...kinds.flatMap((k) => [results[`direct ${k}`]!, baselineResults[`baseline ${k}`]!, { ...results[`gateway ${k}`]!, name: `current ${k}` }])]);
+    console.log(`Current against baseline (${baseline.ref}), medians over the rounds; ratio = current / baseline:`);
+    console.table(diff);
+    const routing = await measureRoutingDecisions();
+    console.log('Routing decision (planCandidates, 20-deployment route, µs per decision, current build):');
+    console.table(routing);
+    console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
+    console.table(references);
+    console.log(`${gatewayNote} Both builds run side by side with the same environment and simulator; each is idle while the other is measured.`);
+    const summary = summarise(results);
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(
+      join(root, 'bench', 'results', 'latest.json'),
+      JSON.stringify(
+        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing, baseline: { ref: baseline.ref, commit: baseline.commit, rounds, results: baselineResults, diff, perRound } },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    for (const c of started.reverse()) await c.stop();
+    removeConfigs();
+    baseline.remove();
+  }
+}
+
+/** `abc1234 subject` of HEAD, and whether tracked files differ from it. */
+function currentCheckout(): string {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+    const head = git(['log', '-1', '--format=%h %s']);
+    return `the working tree of ${head.length > 80 ? `${head.slice(0, 79)}…` : head}${dirty ? ', uncommitted changes included' : ''}`;
+  } catch {
+    return 'this checkout';
+  }
+}
+
+if (baselineRef) await mainWithBaseline(baselineRef);
+else await main();
