@@ -79,7 +79,14 @@ describe('Dockerfile', () => {
     expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${services.gateway!.environment!.PORT}$`, 'm'));
-    expect(dockerfile).toMatch(/FROM node:20/);
+  });
+
+  it('builds and runs on the current Node LTS (24), every stage the same', () => {
+    const images = [...dockerfile.matchAll(/^FROM (node:\S+)/gm)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    for (const image of images) expect(image).toMatch(/^node:24-/);
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(engines).toContain('>=24');
   });
 
   it('copies every source folder the build needs', () => {
