@@ -16,13 +16,27 @@ export type UpstreamErrorKind =
   | 'not_found';
 
 export const upstreamErrorKinds: readonly UpstreamErrorKind[] = [
-  'rate_limited', 'overloaded', 'timeout', 'connection', 'server',
-  'bad_request', 'auth', 'context_length', 'content_filter', 'not_found',
+  'rate_limited',
+  'overloaded',
+  'timeout',
+  'connection',
+  'server',
+  'bad_request',
+  'auth',
+  'context_length',
+  'content_filter',
+  'not_found',
 ];
 
 /** Kinds that are the deployment's fault: another candidate may well succeed. */
 const failoverKinds: ReadonlySet<UpstreamErrorKind> = new Set<UpstreamErrorKind>([
-  'rate_limited', 'overloaded', 'timeout', 'connection', 'server', 'auth', 'not_found',
+  'rate_limited',
+  'overloaded',
+  'timeout',
+  'connection',
+  'server',
+  'auth',
+  'not_found',
 ]);
 
 export function isFailoverKind(kind: UpstreamErrorKind): boolean {

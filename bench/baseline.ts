@@ -181,7 +181,11 @@ export async function prepareBaseline(ref: string): Promise<Baseline> {
  */
 export function baselineAccepts(baseline: Baseline, configPath: string): { ok: true } | { ok: false; output: string } {
   try {
-    execFileSync(process.execPath, [join('dist', 'cli', 'main.js'), 'validate', configPath], { cwd: baseline.dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    execFileSync(process.execPath, [join('dist', 'cli', 'main.js'), 'validate', configPath], {
+      cwd: baseline.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     return { ok: true };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };

@@ -25,7 +25,12 @@ export async function runLoad(origin: string, path: string, body: string, reques
       next += 1;
       const t0 = performance.now();
       try {
-        const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body });
+        const res = await pool.request({
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+          body,
+        });
         let first = true;
         for await (const _chunk of res.body) {
           if (first) {

@@ -16,7 +16,10 @@ export interface Child {
  * the compiled build does not have.
  */
 export function buildDist(): void {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
 /**
@@ -24,7 +27,13 @@ export function buildDist(): void {
  * buildDist() when `compiled`, else the sources through bin/switchyard.mjs. `checkout` is the tree it
  * runs from (and its working directory): this one, or a BENCH_BASELINE worktree.
  */
-export function spawnSwitchyard(args: string[], ready: RegExp, env: Record<string, string> = {}, compiled = false, checkout = root): Promise<Child & { match: RegExpExecArray }> {
+export function spawnSwitchyard(
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+  compiled = false,
+  checkout = root,
+): Promise<Child & { match: RegExpExecArray }> {
   const entry = compiled ? join('dist', 'cli', 'main.js') : join('bin', 'switchyard.mjs');
   const proc = spawn(process.execPath, [entry, ...args], {
     cwd: checkout,
@@ -70,7 +79,10 @@ export async function processCpuSeconds(metricsUrl: string): Promise<number> {
 }
 
 /** One of bench/reference-proxy.mjs's proxies in front of `upstream`, with its CPU counter. */
-export async function spawnReferenceProxy(kind: 'raw' | 'express', upstream: string): Promise<Child & { origin: string; cpuMicros(): Promise<number> }> {
+export async function spawnReferenceProxy(
+  kind: 'raw' | 'express',
+  upstream: string,
+): Promise<Child & { origin: string; cpuMicros(): Promise<number> }> {
   const proc = spawn(process.execPath, ['bench/reference-proxy.mjs', kind, upstream], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -18,7 +18,12 @@ if ((kind !== 'raw' && kind !== 'express') || !upstream) {
 const pool = new Pool(upstream, { connections: 64 });
 
 async function forward(body, res) {
-  const up = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, model: 'bench-model' }) });
+  const up = await pool.request({
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, model: 'bench-model' }),
+  });
   res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') });
   for await (const chunk of up.body) res.write(chunk);
   res.end();

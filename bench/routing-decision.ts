@@ -11,7 +11,11 @@ import { loadConfigText } from '../config/loader.js';
 import { strategyNames } from '../config/schema.js';
 
 function configFor(strategy: string): Config {
-  const deployments = Array.from({ length: 20 }, (_, i) => `  d${i}: { provider: p, model: m${i}, price: { input_per_mtok: ${(i % 7) + 0.5}, output_per_mtok: ${(i % 5) + 1} }, max_concurrency: ${8 + i} }`).join('\n');
+  const deployments = Array.from(
+    { length: 20 },
+    (_, i) =>
+      `  d${i}: { provider: p, model: m${i}, price: { input_per_mtok: ${(i % 7) + 0.5}, output_per_mtok: ${(i % 5) + 1} }, max_concurrency: ${8 + i} }`,
+  ).join('\n');
   const weights = Array.from({ length: 20 }, (_, i) => `d${i}: ${1 + (i % 4)}`).join(', ');
   const text = `version: 1
 providers:
@@ -51,7 +55,10 @@ export async function measureRoutingDecisions(iterations = 20_000): Promise<Reco
       samples[i] = (performance.now() - start) * 1000;
     }
     samples.sort();
-    out[strategy] = { p50Us: +samples[Math.floor(iterations * 0.5)]!.toFixed(2), p99Us: +samples[Math.floor(iterations * 0.99)]!.toFixed(2) };
+    out[strategy] = {
+      p50Us: +samples[Math.floor(iterations * 0.5)]!.toFixed(2),
+      p99Us: +samples[Math.floor(iterations * 0.99)]!.toFixed(2),
+    };
     await rt.close();
   }
   return out;

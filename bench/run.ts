@@ -38,7 +38,16 @@ const model = 'bench-model';
 
 const prompt = 'Summarise the following notes about rail yards. '.repeat(Number(process.env.BENCH_PROMPT_REPEAT ?? 18));
 const bodyFor = (m: string, stream: boolean) =>
-  JSON.stringify({ model: m, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: prompt }], max_tokens: 16, temperature: 0, stream });
+  JSON.stringify({
+    model: m,
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: prompt },
+    ],
+    max_tokens: 16,
+    temperature: 0,
+    stream,
+  });
 
 type Row = ReturnType<typeof row>;
 type GatewayRow = Row & { cpuUsPerRequest?: number };
@@ -101,7 +110,11 @@ async function measureReferences(simOrigin: string) {
       const r = await runLoad(proxy.origin, '/v1/chat/completions', body, requests, concurrency);
       const after = await proxy.cpuMicros();
       const rr = row(kind, r);
-      references[kind === 'raw' ? 'node:http + undici' : 'express 5 + express.json'] = { cpuUsPerRequest: Math.round((after - before) / requests), rps: rr.rps, p50: rr.p50 };
+      references[kind === 'raw' ? 'node:http + undici' : 'express 5 + express.json'] = {
+        cpuUsPerRequest: Math.round((after - before) / requests),
+        rps: rr.rps,
+        p50: rr.p50,
+      };
     } finally {
       await proxy.stop();
     }
@@ -113,12 +126,20 @@ const gatewayNote =
   'The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.';
 
 async function main() {
-  const sim = await spawnSwitchyard(['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'], /(http:\/\/127\.0\.0\.1:\d+)\/v1/);
+  const sim = await spawnSwitchyard(
+    ['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'],
+    /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
+  );
   const simOrigin = sim.match[1]!;
   const configPath = join(tmpdir(), `switchyard-bench-${process.pid}.yaml`);
   writeFileSync(configPath, gatewayConfig(simOrigin));
   buildDist();
-  const gw = await spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true);
+  const gw = await spawnSwitchyard(
+    ['start', '--config', configPath, '--port', '0'],
+    /listening on (http:\/\/\S+)/,
+    { LOG_LEVEL: 'info' },
+    true,
+  );
   const gwOrigin = gw.match[1]!;
   try {
     const results: Record<string, GatewayRow> = {};
@@ -127,12 +148,17 @@ async function main() {
       await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), warmup, concurrency);
       await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
 
-      results[`direct ${kind}`] = row(`direct ${kind}`, await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency));
+      results[`direct ${kind}`] = row(
+        `direct ${kind}`,
+        await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency),
+      );
       results[`gateway ${kind}`] = await measureGateway(`gateway ${kind}`, gwOrigin, stream);
     }
     const references = await measureReferences(simOrigin);
     const summary = summarise(results);
-    console.log(`\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`);
+    console.log(
+      `\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`,
+    );
     console.table(Object.values(results));
     console.table(summary);
     const routing = await measureRoutingDecisions();
@@ -141,9 +167,18 @@ async function main() {
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     console.log(gatewayNote);
-    console.log('Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~1) also builds and measures the gateway from that ref, interleaved with this one, and prints the difference.');
+    console.log(
+      'Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~1) also builds and measures the gateway from that ref, interleaved with this one, and prints the difference.',
+    );
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing }, null, 2));
+    writeFileSync(
+      join(root, 'bench', 'results', 'latest.json'),
+      JSON.stringify(
+        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing },
+        null,
+        2,
+      ),
+    );
   } finally {
     await gw.stop();
     await sim.stop();
@@ -163,7 +198,15 @@ const signed = (n: number, digits = 2) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}
 /** Each field of `rows` (measurements of one path, one per round) replaced by its median over the rounds; errors summed. */
 function medianRow(name: string, rows: GatewayRow[]): GatewayRow {
   const m = (f: (r: GatewayRow) => number | undefined) => round2(median(rows.map((r) => f(r) ?? NaN)));
-  const out: GatewayRow = { name, ok: m((r) => r.ok), errors: rows.reduce((sum, r) => sum + r.errors, 0), rps: m((r) => r.rps), p50: m((r) => r.p50), p99: m((r) => r.p99), ttfb50: m((r) => r.ttfb50) };
+  const out: GatewayRow = {
+    name,
+    ok: m((r) => r.ok),
+    errors: rows.reduce((sum, r) => sum + r.errors, 0),
+    rps: m((r) => r.rps),
+    p50: m((r) => r.p50),
+    p99: m((r) => r.p99),
+    ttfb50: m((r) => r.ttfb50),
+  };
   if (rows.every((r) => r.cpuUsPerRequest !== undefined)) out.cpuUsPerRequest = m((r) => r.cpuUsPerRequest);
   return out;
 }
@@ -194,11 +237,18 @@ async function mainWithBaseline(ref: string) {
   };
   onSignal(removeConfigs);
   try {
-    const sim = await start(spawnSwitchyard(['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'], /(http:\/\/127\.0\.0\.1:\d+)\/v1/));
+    const sim = await start(
+      spawnSwitchyard(
+        ['sim', '--kind', 'openai', '--port', '0', '--model', model, '--ttft-ms', '0', '--tpot-ms', '0', '--output-tokens', '16'],
+        /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
+      ),
+    );
     const simOrigin = sim.match[1]!;
     writeFileSync(configPath, gatewayConfig(simOrigin));
     buildDist();
-    const gw = await start(spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true));
+    const gw = await start(
+      spawnSwitchyard(['start', '--config', configPath, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true),
+    );
     const gwOrigin = gw.match[1]!;
 
     // The same config as the current build, unless the baseline's schema rejects it.
@@ -207,12 +257,23 @@ async function mainWithBaseline(ref: string) {
     const verdict = baselineAccepts(baseline, configPath);
     if (!verdict.ok) {
       const own = baselineOwnConfig(baseline, { simOrigin, model });
-      if (!own) throw new Error(`BENCH_BASELINE: ${baseline.describe} rejects the bench config, and its bench/run.ts has no config to use instead:\n${verdict.output}`);
+      if (!own)
+        throw new Error(
+          `BENCH_BASELINE: ${baseline.describe} rejects the bench config, and its bench/run.ts has no config to use instead:\n${verdict.output}`,
+        );
       writeFileSync(baselineConfigPath, own);
       baselineConfig = baselineConfigPath;
       configNote = `its own bench/run.ts config (its schema rejects the current one: ${verdict.output.split('\n')[0]})`;
     }
-    const base = await start(spawnSwitchyard(['start', '--config', baselineConfig, '--port', '0'], /listening on (http:\/\/\S+)/, { LOG_LEVEL: 'info' }, true, baseline.dir));
+    const base = await start(
+      spawnSwitchyard(
+        ['start', '--config', baselineConfig, '--port', '0'],
+        /listening on (http:\/\/\S+)/,
+        { LOG_LEVEL: 'info' },
+        true,
+        baseline.dir,
+      ),
+    );
     const baseOrigin = base.match[1]!;
 
     const all: Round[] = [];
@@ -222,7 +283,10 @@ async function mainWithBaseline(ref: string) {
       await runLoad(baseOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
       await runLoad(gwOrigin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
       for (let i = 1; i <= rounds; i++) {
-        const direct = row(`direct ${kind}`, await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency));
+        const direct = row(
+          `direct ${kind}`,
+          await runLoad(simOrigin, '/v1/chat/completions', bodyFor(model, stream), requests, concurrency),
+        );
         const b = await measureGateway(`baseline ${kind}`, baseOrigin, stream);
         const c = await measureGateway(`current ${kind}`, gwOrigin, stream);
         all.push({ kind, round: i, direct, baseline: b, current: c });
@@ -250,9 +314,18 @@ async function mainWithBaseline(ref: string) {
     const baselineResults: Record<string, GatewayRow> = {};
     for (const kind of kinds) {
       const rs = roundsOf(kind);
-      results[`direct ${kind}`] = medianRow(`direct ${kind}`, rs.map((r) => r.direct));
-      baselineResults[`baseline ${kind}`] = medianRow(`baseline ${kind}`, rs.map((r) => r.baseline));
-      results[`gateway ${kind}`] = medianRow(`gateway ${kind}`, rs.map((r) => r.current));
+      results[`direct ${kind}`] = medianRow(
+        `direct ${kind}`,
+        rs.map((r) => r.direct),
+      );
+      baselineResults[`baseline ${kind}`] = medianRow(
+        `baseline ${kind}`,
+        rs.map((r) => r.baseline),
+      );
+      results[`gateway ${kind}`] = medianRow(
+        `gateway ${kind}`,
+        rs.map((r) => r.current),
+      );
     }
     const diff = kinds.flatMap((kind) => {
       const rs = roundsOf(kind);
@@ -278,14 +351,26 @@ async function mainWithBaseline(ref: string) {
       });
     });
 
-    console.log(`\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`);
-    console.log(`Baseline: ${baseline.ref} = ${baseline.describe} (built in a worktree, node_modules by ${baseline.dependencies}, run with ${configNote}).`);
+    console.log(
+      `\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`,
+    );
+    console.log(
+      `Baseline: ${baseline.ref} = ${baseline.describe} (built in a worktree, node_modules by ${baseline.dependencies}, run with ${configNote}).`,
+    );
     console.log(`Current: ${currentCheckout()}.`);
-    console.log(`${rounds} rounds per path, each: direct, then baseline, then current, ${requests} requests each; after ${warmup} warm-up requests to each.`);
-    console.log('Every round (added = that gateway minus that round\'s direct run; cpuRatio = current / baseline):');
+    console.log(
+      `${rounds} rounds per path, each: direct, then baseline, then current, ${requests} requests each; after ${warmup} warm-up requests to each.`,
+    );
+    console.log("Every round (added = that gateway minus that round's direct run; cpuRatio = current / baseline):");
     console.table(perRound);
     console.log(`Median over the ${rounds} rounds (errors: their total):`);
-    console.table([...kinds.flatMap((k) => [results[`direct ${k}`]!, baselineResults[`baseline ${k}`]!, { ...results[`gateway ${k}`]!, name: `current ${k}` }])]);
+    console.table([
+      ...kinds.flatMap((k) => [
+        results[`direct ${k}`]!,
+        baselineResults[`baseline ${k}`]!,
+        { ...results[`gateway ${k}`]!, name: `current ${k}` },
+      ]),
+    ]);
     console.log(`Current against baseline (${baseline.ref}), medians over the rounds; ratio = current / baseline:`);
     console.table(diff);
     const routing = await measureRoutingDecisions();
@@ -293,13 +378,25 @@ async function mainWithBaseline(ref: string) {
     console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
-    console.log(`${gatewayNote} Both builds run side by side with the same environment and simulator; each is idle while the other is measured.`);
+    console.log(
+      `${gatewayNote} Both builds run side by side with the same environment and simulator; each is idle while the other is measured.`,
+    );
     const summary = summarise(results);
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(
       join(root, 'bench', 'results', 'latest.json'),
       JSON.stringify(
-        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing, baseline: { ref: baseline.ref, commit: baseline.commit, rounds, results: baselineResults, diff, perRound } },
+        {
+          at: new Date().toISOString(),
+          node: process.version,
+          requests,
+          concurrency,
+          results,
+          summary,
+          references,
+          routing,
+          baseline: { ref: baseline.ref, commit: baseline.commit, rounds, results: baselineResults, diff, perRound },
+        },
         null,
         2,
       ),

@@ -42,7 +42,10 @@ function number(name: string, raw: string | undefined, check: (n: number) => boo
   return value;
 }
 
-const isInt = (min: number, max = Number.MAX_SAFE_INTEGER) => (n: number): boolean => Number.isInteger(n) && n >= min && n <= max;
+const isInt =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (n: number): boolean =>
+    Number.isInteger(n) && n >= min && n <= max;
 
 function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
   const { values } = parseArgs({

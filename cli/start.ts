@@ -52,10 +52,18 @@ async function startSimulators(config: Config): Promise<Map<string, RunningSimul
   const sims = new Map<string, RunningSimulator>();
   try {
     for (const [name, s] of Object.entries(config.simulators)) {
-      sims.set(name, await startSimulator({
-        kind: s.kind, model: s.model, ttftMs: s.ttft_ms, tpotMs: s.tpot_ms, outputTokens: s.output_tokens,
-        maxConcurrency: s.max_concurrency, ...(s.api_key ? { apiKey: s.api_key } : {}),
-      }));
+      sims.set(
+        name,
+        await startSimulator({
+          kind: s.kind,
+          model: s.model,
+          ttftMs: s.ttft_ms,
+          tpotMs: s.tpot_ms,
+          outputTokens: s.output_tokens,
+          maxConcurrency: s.max_concurrency,
+          ...(s.api_key ? { apiKey: s.api_key } : {}),
+        }),
+      );
     }
   } catch (err) {
     await Promise.all([...sims.values()].map((s) => s.close()));
@@ -79,22 +87,26 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const sims = await startSimulators(config);
   const metrics = createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true });
   const telemetry = new PrometheusSink(metrics);
-  const build = (next: Config, previous?: Runtime) => buildRuntime(next, {
-    ...(previous ? { previous } : {}),
-    resolveEndpoint: simResolver(sims),
-    onBreakerTransition: (id, from, to) => {
-      telemetry.breakerChanged(id, from, to);
-      logger.warn({ deployment: id, from, to }, 'circuit breaker state changed');
-    },
-    onEndpointHealth: (provider, endpoint, healthy) => {
-      telemetry.endpointHealth(provider, endpoint.url, healthy);
-      logger.warn({ provider, endpoint: endpoint.url, healthy }, healthy ? 'endpoint passed its health check again' : 'endpoint failed its health check');
-    },
-    onEjected: (id, forMs) => {
-      telemetry.ejected(id);
-      logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');
-    },
-  });
+  const build = (next: Config, previous?: Runtime) =>
+    buildRuntime(next, {
+      ...(previous ? { previous } : {}),
+      resolveEndpoint: simResolver(sims),
+      onBreakerTransition: (id, from, to) => {
+        telemetry.breakerChanged(id, from, to);
+        logger.warn({ deployment: id, from, to }, 'circuit breaker state changed');
+      },
+      onEndpointHealth: (provider, endpoint, healthy) => {
+        telemetry.endpointHealth(provider, endpoint.url, healthy);
+        logger.warn(
+          { provider, endpoint: endpoint.url, healthy },
+          healthy ? 'endpoint passed its health check again' : 'endpoint failed its health check',
+        );
+      },
+      onEjected: (id, forMs) => {
+        telemetry.ejected(id);
+        logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');
+      },
+    });
   const runtime = new RuntimeHolder(build(config));
   const state: ServerState = { shuttingDown: false, inFlight: 0 };
   const deps: GatewayDeps = {
@@ -137,7 +149,9 @@ function banner(gw: RunningGateway, configPath: string): string {
   const rt = gw.deps.runtime.current;
   const base = `${gw.url}/v1`;
   const chatRoute = [...rt.routes.values()].find((r) => r.operations.has('chat'))?.name ?? [...rt.routes.keys()][0] ?? 'chat';
-  const routes = [...rt.routes.values()].map((r) => `  ${r.name.padEnd(24)} -> ${[...r.targets, ...r.fallbacks].map((d) => d.id).join(', ')}`);
+  const routes = [...rt.routes.values()].map(
+    (r) => `  ${r.name.padEnd(24)} -> ${[...r.targets, ...r.fallbacks].map((d) => d.id).join(', ')}`,
+  );
   const sims = gw.simulators.size > 0 ? `\nSimulated upstreams (in-process): ${[...gw.simulators.keys()].join(', ')}\n` : '';
   return `
 Switchyard ${version} listening on ${gw.url}   (config: ${configPath})
@@ -164,7 +178,9 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('usage: switchyard start [--config FILE] [--port N]\n  FILE defaults to $SWITCHYARD_CONFIG, else the embedded demo config.\n  The port comes from --port, else $PORT, else server.port in the config.\n');
+    process.stdout.write(
+      'usage: switchyard start [--config FILE] [--port N]\n  FILE defaults to $SWITCHYARD_CONFIG, else the embedded demo config.\n  The port comes from --port, else $PORT, else server.port in the config.\n',
+    );
     return 0;
   }
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath;

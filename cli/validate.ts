@@ -29,8 +29,16 @@ export async function runValidateCommand(argv: string[], io: CommandIO = process
   for (const w of result.warnings) io.stderr.write(`warning: ${formatIssue(w)}\n`);
   const c = result.config;
   const lines = [`${file}: valid`];
-  lines.push(`  providers (${Object.keys(c.providers).length}): ${Object.entries(c.providers).map(([id, p]) => `${id} [${p.type}, ${p.endpoints?.length ?? 1} endpoint(s)]`).join(', ')}`);
-  lines.push(`  deployments (${Object.keys(c.deployments).length}): ${Object.entries(c.deployments).map(([id, d]) => `${id} -> ${d.provider}/${d.model}`).join(', ')}`);
+  lines.push(
+    `  providers (${Object.keys(c.providers).length}): ${Object.entries(c.providers)
+      .map(([id, p]) => `${id} [${p.type}, ${p.endpoints?.length ?? 1} endpoint(s)]`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `  deployments (${Object.keys(c.deployments).length}): ${Object.entries(c.deployments)
+      .map(([id, d]) => `${id} -> ${d.provider}/${d.model}`)
+      .join(', ')}`,
+  );
   lines.push(`  routes (${Object.keys(c.routes).length}):`);
   for (const [name, r] of Object.entries(c.routes)) {
     lines.push(`    ${name} (${r.strategy}): ${r.targets.join(', ')}${r.fallbacks.length ? `; fallbacks: ${r.fallbacks.join(', ')}` : ''}`);

@@ -14,7 +14,8 @@ export function generateConfigJsonSchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'Switchyard gateway configuration',
-    description: 'switchyard.yaml: providers, deployments, routes and keys. ${VAR} and ${VAR:-default} are read from the environment when the file loads.',
+    description:
+      'switchyard.yaml: providers, deployments, routes and keys. ${VAR} and ${VAR:-default} are read from the environment when the file loads.',
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== '$schema')),
   };
 }

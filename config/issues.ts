@@ -35,8 +35,14 @@ function describe(value: unknown): string {
 }
 
 const expectedWords: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'a mapping',
-  array: 'a list', record: 'a mapping', literal: 'a fixed value',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+  literal: 'a fixed value',
 };
 
 export function levenshtein(a: string, b: string): number {
@@ -150,12 +156,7 @@ function unknownKeyHint(key: string, mapping: Mapping | undefined, allowed: read
   return didYouMean(key, allowed);
 }
 
-export function translateIssue(
-  issue: ZodIssue,
-  data: unknown,
-  schema: z.ZodType,
-  shown: (path: Path) => string,
-): RawIssue[] {
+export function translateIssue(issue: ZodIssue, data: unknown, schema: z.ZodType, shown: (path: Path) => string): RawIssue[] {
   const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
   const value = valueAt(data, path);
   switch (issue.code) {
@@ -197,7 +198,15 @@ export function translateIssue(
         return [{ path, message: `expected one of ${known.map((o) => `'${o}'`).join(', ')}, got ${shown(path)}${hint}` }];
       }
       const first = issue.errors.flat().find((e) => e.code !== 'invalid_type');
-      return [{ path, message: first?.message && first.code === 'invalid_format' ? first.message : `${shown(path)} is not accepted here: expected a number of bytes or a size such as 512kb or 4mb` }];
+      return [
+        {
+          path,
+          message:
+            first?.message && first.code === 'invalid_format'
+              ? first.message
+              : `${shown(path)} is not accepted here: expected a number of bytes or a size such as 512kb or 4mb`,
+        },
+      ];
     }
     case 'invalid_key':
       return [{ path, message: `invalid name ${shown(path)}: ${issue.issues[0]?.message ?? 'not allowed'}` }];

@@ -60,7 +60,13 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
       if (result.missing.length > 0) {
         const pos = node.range ? lines.linePos(node.range[0]) : { line: 1, col: 1 };
         for (const name of result.missing) {
-          errors.push({ file, line: pos.line, col: pos.col, path: dotted(pathOf(ancestors, node)), message: `environment variable ${name} is not set (set it, or write \${${name}:-default} to give a default)` });
+          errors.push({
+            file,
+            line: pos.line,
+            col: pos.col,
+            path: dotted(pathOf(ancestors, node)),
+            message: `environment variable ${name} is not set (set it, or write \${${name}:-default} to give a default)`,
+          });
         }
       }
       if (result.refs.length > 0) fromEnv.set(node, result.refs);
@@ -82,7 +88,13 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
 
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    errors.push({ file, line: 1, col: 1, path: '(top level)', message: 'the config must be a YAML mapping with at least version, providers, deployments and routes' });
+    errors.push({
+      file,
+      line: 1,
+      col: 1,
+      path: '(top level)',
+      message: 'the config must be a YAML mapping with at least version, providers, deployments and routes',
+    });
     return { ok: false, errors };
   }
   let parsed = configSchema.safeParse(data);
@@ -105,13 +117,25 @@ export function loadConfigFile(path: string, env: Env = process.env): LoadResult
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : (err as Error).message;
     return { ok: false, errors: [{ file: path, line: 1, col: 1, path: '(file)', message: `cannot read the config: ${why}` }] };
   }
   return loadConfigText(text, path, env);
 }
 
-function coerceFromEnv(issues: readonly z.core.$ZodIssue[], data: object, positions: Positions, fromEnv: ReadonlyMap<Node, string[]>): boolean {
+function coerceFromEnv(
+  issues: readonly z.core.$ZodIssue[],
+  data: object,
+  positions: Positions,
+  fromEnv: ReadonlyMap<Node, string[]>,
+): boolean {
   let changed = false;
   for (const issue of issues) {
     if (issue.code !== 'invalid_type' || (issue.expected !== 'number' && issue.expected !== 'boolean')) continue;

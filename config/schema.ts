@@ -27,8 +27,15 @@ export const serverSchema = z.strictObject({
   body_limit: byteSize.default('4mb').describe('Largest request body accepted; larger ones get 413.'),
   shutdown_grace_ms: positiveMs.default(15_000).describe('On SIGTERM, how long in-flight requests and streams may take to finish.'),
   headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
-  keep_alive_timeout_ms: positiveMs.default(65_000).describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
-  admin_key: z.string().optional().describe('Enables the admin API (/admin/...) for clients that send it as Bearer; write it as ${ENV_VAR}. Empty or absent: admin API off.'),
+  keep_alive_timeout_ms: positiveMs
+    .default(65_000)
+    .describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
+  admin_key: z
+    .string()
+    .optional()
+    .describe(
+      'Enables the admin API (/admin/...) for clients that send it as Bearer; write it as ${ENV_VAR}. Empty or absent: admin API off.',
+    ),
 });
 
 export const simulatorSchema = z.strictObject({
@@ -50,7 +57,12 @@ const headersSchema = z
     for (const name of Object.keys(headers)) {
       const first = seen.get(name.toLowerCase());
       if (first === undefined) seen.set(name.toLowerCase(), name);
-      else ctx.addIssue({ code: 'custom', path: [name], message: `header '${name}' is already given as '${first}' (header names ignore case)` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `header '${name}' is already given as '${first}' (header names ignore case)`,
+        });
     }
   });
 
@@ -61,8 +73,16 @@ const headersSchema = z
  * settings.ts), listed with the adapter in adapters/index.ts.
  */
 const transportShape = {
-  base_url: z.string().min(1).optional().describe('The upstream base URL, e.g. https://api.openai.com/v1. `sim://NAME` names an in-process simulator.'),
-  endpoints: z.array(z.string().min(1)).min(1).optional().describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
+  base_url: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The upstream base URL, e.g. https://api.openai.com/v1. `sim://NAME` names an in-process simulator.'),
+  endpoints: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
   headers: headersSchema.describe('Static headers added to every upstream request and health probe.'),
   max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
   connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
@@ -73,7 +93,9 @@ const transportShape = {
       timeout_ms: positiveMs.default(2_000),
     })
     .optional()
-    .describe('Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion; sent with the credentials of a request.'),
+    .describe(
+      'Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion; sent with the credentials of a request.',
+    ),
 };
 
 type ProviderKinds = typeof providerKinds;
@@ -90,7 +112,8 @@ function providerVariant<T extends ProviderType>(type: T): ProviderVariant<T> {
   const own: z.ZodRawShape = providerKinds[type].settings.shape;
   for (const key of Object.keys(own)) {
     // Caught when the module loads: a type's settings may add keys, never redefine the common ones.
-    if (key === 'type' || key === 'id' || Object.hasOwn(transportShape, key)) throw new Error(`provider type '${type}': its settings schema redefines the common key '${key}'`);
+    if (key === 'type' || key === 'id' || Object.hasOwn(transportShape, key))
+      throw new Error(`provider type '${type}': its settings schema redefines the common key '${key}'`);
   }
   const shape = { type: z.literal(type).describe('The provider adapter (wire format).'), ...transportShape, ...own };
   return z.strictObject(shape) as unknown as ProviderVariant<T>;
@@ -124,7 +147,12 @@ export const breakerSchema = z.strictObject({
 const breakerDefaults = { error_percent: 50, min_requests: 10, window_ms: 10_000, reset_ms: 30_000, max_reset_ms: 300_000 };
 
 export const outlierSchema = z.strictObject({
-  consecutive_failures: z.number().int().positive().default(5).describe('Eject the deployment after this many failures in a row (deployment faults only).'),
+  consecutive_failures: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('Eject the deployment after this many failures in a row (deployment faults only).'),
   base_ejection_ms: positiveMs.default(10_000).describe('First ejection time; each repeat ejection lasts one base longer.'),
   max_ejection_ms: positiveMs.default(300_000).describe('Longest ejection.'),
 });
@@ -144,7 +172,12 @@ export const deploymentSchema = z.strictObject({
   context_window: z.number().int().positive().optional().describe('Largest prompt + completion, in tokens.'),
   capabilities: z.array(capabilitySchema).default([]).describe('What the model can do beyond plain chat.'),
   operations: z.array(operationSchema).min(1).default(['chat', 'completions']).describe('Which OpenAI endpoints this deployment serves.'),
-  max_concurrency: z.number().int().positive().optional().describe('Requests it can serve at once; the least-busy strategy compares in-flight counts against it.'),
+  max_concurrency: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Requests it can serve at once; the least-busy strategy compares in-flight counts against it.'),
   breaker: breakerSchema.default(breakerDefaults).describe('Circuit breaker of this deployment.'),
   outlier: outlierSchema.default(outlierDefaults).describe('Passive outlier ejection on consecutive failures.'),
 });
@@ -156,18 +189,37 @@ export const timeoutsSchema = z.strictObject({
 });
 
 export const retriesSchema = z.strictObject({
-  same_deployment: z.number().int().min(0).max(5).default(1).describe('Retries on the same deployment after a connection, timeout, server or overloaded failure, before moving on.'),
-  budget_percent: z.number().min(0).max(100).default(20).describe('Retries at most this share of a deployment\'s recent requests (stops retry storms).'),
+  same_deployment: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(1)
+    .describe('Retries on the same deployment after a connection, timeout, server or overloaded failure, before moving on.'),
+  budget_percent: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(20)
+    .describe("Retries at most this share of a deployment's recent requests (stops retry storms)."),
   backoff_ms: positiveMs.default(100).describe('Base of the full-jitter exponential backoff between retries.'),
   max_backoff_ms: positiveMs.default(2_000).describe('Cap of that backoff.'),
 });
 
 export const routeSchema = z.strictObject({
-  strategy: z.enum(strategyNames).default('priority').describe('How targets are ordered: priority (as written), weighted, cost, latency or least-busy.'),
+  strategy: z
+    .enum(strategyNames)
+    .default('priority')
+    .describe('How targets are ordered: priority (as written), weighted, cost, latency or least-busy.'),
   targets: z.array(id).min(1).describe('Deployments that serve this route.'),
   weights: z.record(id, z.number().positive()).optional().describe('For strategy weighted: relative share per target (default 1).'),
   retries: retriesSchema.default({ same_deployment: 1, budget_percent: 20, backoff_ms: 100, max_backoff_ms: 2_000 }),
-  stream_upstream: z.boolean().default(false).describe('Send non-stream chat/completions requests upstream as streams and assemble the answer, so first_token_ms, idle_ms and mid-answer continuation protect them too (costs CPU per chunk; fields only non-stream responses carry are lost).'),
+  stream_upstream: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Send non-stream chat/completions requests upstream as streams and assemble the answer, so first_token_ms, idle_ms and mid-answer continuation protect them too (costs CPU per chunk; fields only non-stream responses carry are lost).',
+    ),
   fallbacks: z.array(id).default([]).describe('Deployments tried after every target has failed.'),
   timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
@@ -182,8 +234,12 @@ export const keySchema = z.strictObject({
 export const configSchema = z.strictObject({
   version: z.literal(1).describe('Config format version.'),
   server: serverSchema.default({
-    host: '0.0.0.0', port: 8080, body_limit: '4mb', shutdown_grace_ms: 15_000,
-    headers_timeout_ms: 15_000, keep_alive_timeout_ms: 65_000,
+    host: '0.0.0.0',
+    port: 8080,
+    body_limit: '4mb',
+    shutdown_grace_ms: 15_000,
+    headers_timeout_ms: 15_000,
+    keep_alive_timeout_ms: 65_000,
   }),
   simulators: z.record(id, simulatorSchema).default({}).describe('In-process upstream simulators (demo and tests; never production).'),
   providers: z.record(id, providerSchema).describe('Upstream endpoints and their credentials.'),

@@ -40,8 +40,17 @@ export interface RequestRecord {
 
 export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string): RequestRecord {
   return {
-    operation, receivedAt, requestId, keyName: undefined, stream: false, route: undefined, deployment: undefined,
-    attempts: 0, status: 200, usage: undefined, error: undefined,
+    operation,
+    receivedAt,
+    requestId,
+    keyName: undefined,
+    stream: false,
+    route: undefined,
+    deployment: undefined,
+    attempts: 0,
+    status: 200,
+    usage: undefined,
+    error: undefined,
   };
 }
 
@@ -119,16 +128,31 @@ export class RequestPipeline {
       if (record.status === clientClosedStatus) telemetry.clientAborted(routeName);
     }
     telemetry.requestFinished({
-      route: routeName, operation: record.operation, deployment: record.deployment, status: record.status, durationMs,
-      stream: record.stream, usage: record.usage,
+      route: routeName,
+      operation: record.operation,
+      deployment: record.deployment,
+      status: record.status,
+      durationMs,
+      stream: record.stream,
+      usage: record.usage,
     });
     const level = record.error?.level ?? 'info';
     if (!requestLog.isLevelEnabled(level)) return;
-    requestLog[level]({
-      requestId: record.requestId, operation: record.operation, route: record.route?.name, deployment: record.deployment?.id,
-      key: record.keyName, status: record.status, ms: Math.round(durationMs * 10) / 10, attempts: record.attempts, stream: record.stream,
-      ...(record.usage ? { inputTokens: record.usage.promptTokens, outputTokens: record.usage.completionTokens } : {}),
-      ...(record.error ? { error: record.error.code, message: record.error.message } : {}),
-    }, 'request');
+    requestLog[level](
+      {
+        requestId: record.requestId,
+        operation: record.operation,
+        route: record.route?.name,
+        deployment: record.deployment?.id,
+        key: record.keyName,
+        status: record.status,
+        ms: Math.round(durationMs * 10) / 10,
+        attempts: record.attempts,
+        stream: record.stream,
+        ...(record.usage ? { inputTokens: record.usage.promptTokens, outputTokens: record.usage.completionTokens } : {}),
+        ...(record.error ? { error: record.error.code, message: record.error.message } : {}),
+      },
+      'request',
+    );
   }
 }

@@ -52,12 +52,20 @@ function sendJson(res: ServerResponse, value: unknown): void {
 function authorize(rt: Runtime, req: IncomingMessage, res: ServerResponse): boolean {
   const adminKey = rt.config.server.admin_key;
   if (!adminKey) {
-    sendError(res, new GatewayError('unknown_url', `Invalid URL (${req.method} ${req.url?.split('?')[0]?.slice(0, 200)}).`, { bodyCode: 'unknown_url' }));
+    sendError(
+      res,
+      new GatewayError('unknown_url', `Invalid URL (${req.method} ${req.url?.split('?')[0]?.slice(0, 200)}).`, { bodyCode: 'unknown_url' }),
+    );
     return false;
   }
   const presented = presentedKey(req);
   if (presented === undefined || !secretsEqual(presented, adminKey)) {
-    sendError(res, new GatewayError('invalid_api_key', 'The admin API needs the admin key (server.admin_key) as Authorization: Bearer.', { bodyCode: 'invalid_api_key' }));
+    sendError(
+      res,
+      new GatewayError('invalid_api_key', 'The admin API needs the admin key (server.admin_key) as Authorization: Bearer.', {
+        bodyCode: 'invalid_api_key',
+      }),
+    );
     return false;
   }
   return true;
@@ -72,7 +80,12 @@ export function createAdminHandlers(deps: GatewayDeps) {
       const now = performance.now();
       sendJson(res, {
         deployments: [...rt.deployments.values()].map((d) => deploymentState(d, now)),
-        routes: [...rt.routes.values()].map((r) => ({ name: r.name, strategy: r.strategy, targets: r.targets.map((d) => d.id), fallbacks: r.fallbacks.map((d) => d.id) })),
+        routes: [...rt.routes.values()].map((r) => ({
+          name: r.name,
+          strategy: r.strategy,
+          targets: r.targets.map((d) => d.id),
+          fallbacks: r.fallbacks.map((d) => d.id),
+        })),
       });
     },
     act: (req: IncomingMessage & { params: { id?: string; action?: string } }, res: ServerResponse): void => {
@@ -82,8 +95,16 @@ export function createAdminHandlers(deps: GatewayDeps) {
         if (!authorize(rt, req, res)) return;
         const d = rt.deployments.get(req.params.id ?? '');
         const action = req.params.action as Action;
-        if (!d) throw new GatewayError('model_not_found', `No deployment '${String(req.params.id).slice(0, 200)}'. GET /admin/state lists them.`, { bodyCode: 'deployment_not_found' });
-        if (!actions.includes(action)) throw new GatewayError('unknown_url', `Unknown action '${String(action).slice(0, 40)}': use open, close, drain or restore.`, { bodyCode: 'unknown_url' });
+        if (!d)
+          throw new GatewayError(
+            'model_not_found',
+            `No deployment '${String(req.params.id).slice(0, 200)}'. GET /admin/state lists them.`,
+            { bodyCode: 'deployment_not_found' },
+          );
+        if (!actions.includes(action))
+          throw new GatewayError('unknown_url', `Unknown action '${String(action).slice(0, 40)}': use open, close, drain or restore.`, {
+            bodyCode: 'unknown_url',
+          });
         if (action === 'open' || action === 'close') d.health.force(action === 'open' ? 'open' : 'closed');
         else if (action === 'drain') d.health.drain();
         else d.health.restore();

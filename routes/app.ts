@@ -23,7 +23,10 @@ import type { GatewayDeps } from './deps.js';
 
 function methodNotAllowed(req: Request, res: Response): void {
   assignRequestId(req, res);
-  sendError(res, new GatewayError('method_not_allowed', `Invalid method for URL (${req.method} ${req.path}).`, { bodyCode: 'method_not_allowed' }));
+  sendError(
+    res,
+    new GatewayError('method_not_allowed', `Invalid method for URL (${req.method} ${req.path}).`, { bodyCode: 'method_not_allowed' }),
+  );
 }
 
 type OperationHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -79,7 +82,14 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
 
   app.use((req: Request, res: Response) => {
     assignRequestId(req, res);
-    sendError(res, new GatewayError('unknown_url', `Invalid URL (${req.method} ${req.path.slice(0, 200)}). The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.`, { bodyCode: 'unknown_url' }));
+    sendError(
+      res,
+      new GatewayError(
+        'unknown_url',
+        `Invalid URL (${req.method} ${req.path.slice(0, 200)}). The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.`,
+        { bodyCode: 'unknown_url' },
+      ),
+    );
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -20,10 +20,17 @@ export function authenticate(keys: KeyIndex, req: IncomingMessage): ClientKey | 
   if (!keys.required) return undefined;
   const presented = presentedKey(req);
   if (presented === undefined || presented.length === 0) {
-    throw new GatewayError('invalid_api_key', "You didn't provide an API key. Send one of the gateway's keys as 'Authorization: Bearer <key>'.", { bodyCode: 'missing_api_key' });
+    throw new GatewayError(
+      'invalid_api_key',
+      "You didn't provide an API key. Send one of the gateway's keys as 'Authorization: Bearer <key>'.",
+      { bodyCode: 'missing_api_key' },
+    );
   }
   const key = keys.lookup(presented);
   // Never echo the presented key, not even a prefix.
-  if (!key) throw new GatewayError('invalid_api_key', 'Incorrect API key provided. Use a key configured in the gateway (ask its operator).', { bodyCode: 'invalid_api_key' });
+  if (!key)
+    throw new GatewayError('invalid_api_key', 'Incorrect API key provided. Use a key configured in the gateway (ask its operator).', {
+      bodyCode: 'invalid_api_key',
+    });
   return key;
 }

@@ -37,7 +37,8 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
     const rt = deps.runtime.current;
     state.inFlight += 1;
     try {
-      if (state.shuttingDown) throw new GatewayError('shutting_down', 'The gateway is shutting down; retry the request (another replica will take it).');
+      if (state.shuttingDown)
+        throw new GatewayError('shutting_down', 'The gateway is shutting down; retry the request (another replica will take it).');
       const key = authenticate(rt.keys, req);
       record.keyName = key?.name;
       const raw = await readRawBody(req, rt.bodyLimitBytes);

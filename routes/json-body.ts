@@ -12,13 +12,20 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number): Pro
   const type = req.headers['content-type'];
   // No content type at all is read as JSON (curl users forget it); a different one is refused.
   if (type !== undefined && !jsonType.test(type)) {
-    throw new GatewayError('unsupported_media_type', `Unsupported Content-Type '${type.slice(0, 100)}': send the body as JSON with 'Content-Type: application/json'.`);
+    throw new GatewayError(
+      'unsupported_media_type',
+      `Unsupported Content-Type '${type.slice(0, 100)}': send the body as JSON with 'Content-Type: application/json'.`,
+    );
   }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
-    throw new GatewayError('unsupported_media_type', `Unsupported Content-Encoding '${encoding.slice(0, 50)}': send the JSON body uncompressed.`);
+    throw new GatewayError(
+      'unsupported_media_type',
+      `Unsupported Content-Encoding '${encoding.slice(0, 50)}': send the JSON body uncompressed.`,
+    );
   }
-  const tooLarge = () => new GatewayError('request_too_large', `Request body too large: the limit is ${limitBytes} bytes (server.body_limit).`);
+  const tooLarge = () =>
+    new GatewayError('request_too_large', `Request body too large: the limit is ${limitBytes} bytes (server.body_limit).`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) throw tooLarge();
   // Plain listeners rather than an async iterator: this runs on every request.
@@ -50,7 +57,11 @@ function dropPollutingKeys(this: unknown, key: string, value: unknown): unknown 
 /** Parses a request body; anything but a JSON object is a 400 the client can act on. */
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) {
-    throw new GatewayError('invalid_json', 'The request body is empty: send a JSON object (see the OpenAI API reference for this endpoint).', { bodyCode: 'invalid_json' });
+    throw new GatewayError(
+      'invalid_json',
+      'The request body is empty: send a JSON object (see the OpenAI API reference for this endpoint).',
+      { bodyCode: 'invalid_json' },
+    );
   }
   let value: unknown;
   try {
@@ -58,7 +69,11 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
     // The reviver costs a callback per value: use it only when a dangerous key can be present.
     value = raw.includes('__proto__') || raw.includes('prototype') ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text);
   } catch (err) {
-    throw new GatewayError('invalid_json', `We could not parse the JSON body of your request (${(err as Error).message}). Send a valid JSON object.`, { bodyCode: 'invalid_json' });
+    throw new GatewayError(
+      'invalid_json',
+      `We could not parse the JSON body of your request (${(err as Error).message}). Send a valid JSON object.`,
+      { bodyCode: 'invalid_json' },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new GatewayError('invalid_request', 'The request body must be a JSON object.', { bodyCode: 'invalid_type' });

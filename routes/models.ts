@@ -58,9 +58,11 @@ export function createModelsHandlers(deps: GatewayDeps) {
         const rt = deps.runtime.current;
         const key = authenticate(rt.keys, req);
         const raw = req.params.model;
-        const id = Array.isArray(raw) ? raw.join('/') : raw ?? '';
+        const id = Array.isArray(raw) ? raw.join('/') : (raw ?? '');
         if (!rt.routes.has(id) || !mayUseRoute(key, id)) {
-          throw new GatewayError('model_not_found', `The model '${id.slice(0, 200)}' does not exist or you do not have access to it.`, { param: 'model' });
+          throw new GatewayError('model_not_found', `The model '${id.slice(0, 200)}' does not exist or you do not have access to it.`, {
+            param: 'model',
+          });
         }
         sendJson(res, JSON.stringify(entry(rt, id)));
       } catch (err) {

@@ -20,7 +20,13 @@ export interface ListeningServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-export async function listen(onRequest: RequestListener, state: ServerState, host: string, port: number, timeouts: ServerTimeouts): Promise<ListeningServer> {
+export async function listen(
+  onRequest: RequestListener,
+  state: ServerState,
+  host: string,
+  port: number,
+  timeouts: ServerTimeouts,
+): Promise<ListeningServer> {
   const server = createServer(onRequest);
   server.headersTimeout = timeouts.headersTimeoutMs;
   // Bounds receiving a request body; it does not limit how long a response may stream.

@@ -35,7 +35,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
  * Answers an admin request. `body` is the parsed JSON body, or `invalidJson` when the body was
  * present but not JSON. Returns false when the path is not an admin path.
  */
-export function handleAdmin(sim: SimContext, method: string, path: string, body: unknown, invalidJson: boolean, res: ServerResponse): boolean {
+export function handleAdmin(
+  sim: SimContext,
+  method: string,
+  path: string,
+  body: unknown,
+  invalidJson: boolean,
+  res: ServerResponse,
+): boolean {
   const notAllowed = (): void => sendJson(res, 405, sim.flavor.errorBody(405, { message: `${method} is not allowed on ${path}` }));
   switch (path) {
     case '/sim/faults':

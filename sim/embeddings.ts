@@ -19,7 +19,8 @@ const MAX_INPUTS = 2048;
 
 const reject = (message: string, param: string | null): Rejection => ({ status: 400, message, param });
 
-const isTokenArray = (value: unknown): value is number[] => Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
+const isTokenArray = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
 
 function readInputs(input: unknown): Array<string | number[]> | undefined {
   if (typeof input === 'string') return [input];

@@ -19,7 +19,11 @@ export class Exchange {
    * `tracked` exchanges (the /v1 operations) count in inFlight, completed and aborted; health checks,
    * metrics scrapes and unknown paths do not, so a poller never inflates what a drill measures.
    */
-  constructor(protected readonly sim: SimContext, protected readonly res: ServerResponse, tracked = true) {
+  constructor(
+    protected readonly sim: SimContext,
+    protected readonly res: ServerResponse,
+    tracked = true,
+  ) {
     if (!tracked) return;
     sim.counters.inFlight += 1;
     res.once('close', this.onClose);

@@ -17,18 +17,19 @@ interface FaultCommon {
   operation?: FaultOperation;
 }
 
-export type Fault = FaultCommon & (
-  | { type: 'error'; status: number; retry_after_s?: number; retry_after_ms?: number; message?: string; code?: string }
-  | { type: 'hang' }
-  | { type: 'reset' }
-  | { type: 'cut'; after_chunks: number }
-  | { type: 'stall'; after_chunks: number }
-  | { type: 'malformed'; after_chunks: number }
-  | { type: 'mid_stream_error'; after_chunks: number; message?: string }
-  | { type: 'no_done' }
-  | { type: 'slow_first_token'; delay_ms: number }
-  | { type: 'keepalive_comments' }
-);
+export type Fault = FaultCommon &
+  (
+    | { type: 'error'; status: number; retry_after_s?: number; retry_after_ms?: number; message?: string; code?: string }
+    | { type: 'hang' }
+    | { type: 'reset' }
+    | { type: 'cut'; after_chunks: number }
+    | { type: 'stall'; after_chunks: number }
+    | { type: 'malformed'; after_chunks: number }
+    | { type: 'mid_stream_error'; after_chunks: number; message?: string }
+    | { type: 'no_done' }
+    | { type: 'slow_first_token'; delay_ms: number }
+    | { type: 'keepalive_comments' }
+  );
 
 export type FaultType = Fault['type'];
 
@@ -46,7 +47,13 @@ const isOperation: Check = (v) => typeof v === 'string' && OPERATIONS.has(v);
 
 /** Per type: its fields, each with its check and whether it is required. */
 const FIELDS: Record<FaultType, Record<string, [Check, boolean]>> = {
-  error: { status: [isStatus, true], retry_after_s: [isNonNegative, false], retry_after_ms: [isNonNegative, false], message: [isString, false], code: [isString, false] },
+  error: {
+    status: [isStatus, true],
+    retry_after_s: [isNonNegative, false],
+    retry_after_ms: [isNonNegative, false],
+    message: [isString, false],
+    code: [isString, false],
+  },
   hang: {},
   reset: {},
   cut: { after_chunks: [isCount, true] },
@@ -57,7 +64,11 @@ const FIELDS: Record<FaultType, Record<string, [Check, boolean]>> = {
   slow_first_token: { delay_ms: [isNonNegative, true] },
   keepalive_comments: {},
 };
-const COMMON: Record<string, [Check, boolean]> = { count: [isPositiveInt, false], probability: [isProbability, false], operation: [isOperation, false] };
+const COMMON: Record<string, [Check, boolean]> = {
+  count: [isPositiveInt, false],
+  probability: [isProbability, false],
+  operation: [isOperation, false],
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -3,8 +3,9 @@
  * error codes, `message.refusal: null`, `system_fingerprint`, usage with token details. The vllm kind
  * answers like `vllm serve`: integer error codes (current vLLM), `reasoning_content: null` and
  * `tool_calls: []` on the message and no `refusal`, `stop_reason` on every choice, usage fields
- * omitted rather than null but unset top-level fields of non-stream bodies as null, and vLLM's model card (`owned_by: "vllm"`, `root`, `parent`,
- * `max_model_len`, `permission`). Everything else in the simulator is shared.
+ * omitted rather than null but unset top-level fields of non-stream bodies as null, and vLLM's model
+ * card (`owned_by: "vllm"`, `root`, `parent`, `max_model_len`, `permission`). Everything else in the
+ * simulator is shared.
  */
 import type { SimKind } from './types.js';
 
@@ -42,7 +43,11 @@ export interface SimFlavor {
 
 const OPENAI_DEFAULTS: Record<number, { message: string; type: string; code: string | null }> = {
   400: { message: 'Invalid request.', type: 'invalid_request_error', code: null },
-  401: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', code: 'invalid_api_key' },
+  401: {
+    message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
   403: { message: 'Country, region, or territory not supported', type: 'request_forbidden', code: 'unsupported_country_region_territory' },
   404: { message: 'Not found.', type: 'invalid_request_error', code: null },
   429: { message: 'Rate limit reached for requests. Please try again in 1s.', type: 'requests', code: 'rate_limit_exceeded' },
@@ -68,7 +73,11 @@ const FINGERPRINT = 'fp_5f3c1e2d9a';
 export const openaiFlavor: SimFlavor = {
   kind: 'openai',
   errorBody(status, details = {}) {
-    const fallback = OPENAI_DEFAULTS[status] ?? { message: `Request failed with status ${status}.`, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null };
+    const fallback = OPENAI_DEFAULTS[status] ?? {
+      message: `Request failed with status ${status}.`,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      code: null,
+    };
     return {
       error: {
         message: details.message ?? fallback.message,
@@ -79,7 +88,14 @@ export const openaiFlavor: SimFlavor = {
     };
   },
   modelNotFound(model) {
-    return { error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' } };
+    return {
+      error: {
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'model_not_found',
+      },
+    };
   },
   messageExtras: { refusal: null, annotations: [] },
   emptyToolCalls: false,
@@ -137,20 +153,22 @@ export const vllmFlavor: SimFlavor = {
       root: model,
       parent: null,
       max_model_len: maxModelLen,
-      permission: [{
-        id: `modelperm-${model.length.toString(16).padStart(8, '0')}`,
-        object: 'model_permission',
-        created,
-        allow_create_engine: false,
-        allow_sampling: true,
-        allow_logprobs: true,
-        allow_search_indices: false,
-        allow_view: true,
-        allow_fine_tuning: false,
-        organization: '*',
-        group: null,
-        is_blocking: false,
-      }],
+      permission: [
+        {
+          id: `modelperm-${model.length.toString(16).padStart(8, '0')}`,
+          object: 'model_permission',
+          created,
+          allow_create_engine: false,
+          allow_sampling: true,
+          allow_logprobs: true,
+          allow_search_indices: false,
+          allow_view: true,
+          allow_fine_tuning: false,
+          organization: '*',
+          group: null,
+          is_blocking: false,
+        },
+      ],
     };
   },
 };

@@ -39,7 +39,12 @@ export class Generation extends Exchange implements Sequence {
   private released = false;
   private bodySent = false;
 
-  constructor(sim: SimContext, res: ServerResponse, private readonly request: CompletionRequest, private readonly fault: Fault | undefined) {
+  constructor(
+    sim: SimContext,
+    res: ServerResponse,
+    private readonly request: CompletionRequest,
+    private readonly fault: Fault | undefined,
+  ) {
     super(sim, res);
     this.choices = planAnswer(request, sim.options.outputTokens, sim.ids);
     this.steps = Math.max(1, stepCount(this.choices));
@@ -83,7 +88,11 @@ export class Generation extends Exchange implements Sequence {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    const generated = this.request.stream ? this.contentSent : this.bodySent ? this.plannedTokens : this.sim.scheduler.generatedBy(this, Date.now());
+    const generated = this.request.stream
+      ? this.contentSent
+      : this.bodySent
+        ? this.plannedTokens
+        : this.sim.scheduler.generatedBy(this, Date.now());
     this.sim.scheduler.release(this, generated);
   }
 
@@ -174,7 +183,9 @@ export class Generation extends Exchange implements Sequence {
         return undefined;
       case 'mid_stream_error':
         this.release();
-        this.end(out + dataEvent(this.sim.flavor.errorBody(500, { message: fault.message ?? 'The engine failed while generating the answer.' })));
+        this.end(
+          out + dataEvent(this.sim.flavor.errorBody(500, { message: fault.message ?? 'The engine failed while generating the answer.' })),
+        );
         return undefined;
     }
   }

@@ -85,7 +85,8 @@ function readMessages(body: Body, digest: PromptDigest): { role: string; text: s
   let last = { role: '', text: '' };
   for (let i = 0; i < messages.length; i++) {
     const message: unknown = messages[i];
-    if (!isRecord(message) || typeof message['role'] !== 'string') return reject(`messages[${i}] must be an object with a string 'role'`, `messages[${i}]`);
+    if (!isRecord(message) || typeof message['role'] !== 'string')
+      return reject(`messages[${i}] must be an object with a string 'role'`, `messages[${i}]`);
     const role = message['role'];
     digest.hash = hashString(role, digest.hash);
     const text = digest.content(message['content']);
@@ -118,14 +119,16 @@ function readPrompt(body: Body, digest: PromptDigest): Rejection | undefined {
 function readStop(value: unknown): string[] | Rejection {
   if (value === undefined || value === null) return [];
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) return reject("'stop' must be a string or an array of strings", 'stop');
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string'))
+    return reject("'stop' must be a string or an array of strings", 'stop');
   return (list as string[]).filter((s) => s !== '');
 }
 
 function readPositiveInt(body: Body, key: string, max: number): number | undefined | Rejection {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) return reject(`'${key}' must be an integer between 1 and ${max}`, key);
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max)
+    return reject(`'${key}' must be an integer between 1 and ${max}`, key);
   return value as number;
 }
 
@@ -135,7 +138,8 @@ function readPositiveInt(body: Body, key: string, max: number): number | undefin
  */
 function readContinuation(body: Body): { body: Body; prefill: string } | undefined | Rejection {
   if (body['continue_final_message'] !== true) return undefined;
-  if (body['add_generation_prompt'] !== false) return reject('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
+  if (body['add_generation_prompt'] !== false)
+    return reject('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
   const messages = body['messages'];
   const last: unknown = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
   if (!isRecord(last) || last['role'] !== 'assistant' || typeof last['content'] !== 'string') {
@@ -165,7 +169,10 @@ export function parseCompletionRequest(operation: CompletionOperation, body: unk
   if (Number.isInteger(body['seed'])) digest.hash = hashNumber(body['seed'] as number, digest.hash);
   const n = readPositiveInt(body, 'n', 128);
   if (isRejection(n)) return n;
-  const capKey = operation === 'chat' && body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null ? 'max_completion_tokens' : 'max_tokens';
+  const capKey =
+    operation === 'chat' && body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null
+      ? 'max_completion_tokens'
+      : 'max_tokens';
   const maxTokens = readPositiveInt(body, capKey, Number.MAX_SAFE_INTEGER);
   if (isRejection(maxTokens)) return maxTokens;
   const stop = readStop(body['stop']);

@@ -26,7 +26,12 @@ function chatMessage(flavor: SimFlavor, choice: ChoicePlan): Record<string, unkn
   return message;
 }
 
-export function chatBody(flavor: SimFlavor, envelope: BodyEnvelope, choices: readonly ChoicePlan[], usage: Record<string, unknown>): Record<string, unknown> {
+export function chatBody(
+  flavor: SimFlavor,
+  envelope: BodyEnvelope,
+  choices: readonly ChoicePlan[],
+  usage: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     id: envelope.id,
     object: 'chat.completion',
@@ -44,7 +49,12 @@ export function chatBody(flavor: SimFlavor, envelope: BodyEnvelope, choices: rea
   };
 }
 
-export function completionBody(flavor: SimFlavor, envelope: BodyEnvelope, choices: readonly ChoicePlan[], usage: Record<string, unknown>): Record<string, unknown> {
+export function completionBody(
+  flavor: SimFlavor,
+  envelope: BodyEnvelope,
+  choices: readonly ChoicePlan[],
+  usage: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     id: envelope.id,
     object: 'text_completion',
@@ -117,7 +127,8 @@ export class ChunkFormatter {
     const call = choice.toolCall;
     let delta: string;
     if (call === undefined) delta = `{"content":${JSON.stringify(piece)}}`;
-    else if (step === 0) delta = `{"tool_calls":[{"index":0,"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`;
+    else if (step === 0)
+      delta = `{"tool_calls":[{"index":0,"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`;
     else delta = `{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(piece)}}}]}`;
     return `${this.head}{"index":${choice.index},"delta":${delta},"logprobs":null,"finish_reason":null}${CLOSE}`;
   }

@@ -24,7 +24,10 @@ export class Scheduler {
   private promptTokensTotal = 0;
   private generationTokensTotal = 0;
 
-  constructor(private readonly maxConcurrency: number, private readonly kvCacheTokens: number) {}
+  constructor(
+    private readonly maxConcurrency: number,
+    private readonly kvCacheTokens: number,
+  ) {}
 
   get running(): number {
     return this.runningSet.size;
@@ -71,11 +74,13 @@ export class Scheduler {
     const label = `{model_name="${model.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"}`;
     const family = (name: string, type: string, help: string, value: number): string =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name}${label} ${Number.isInteger(value) ? `${value}.0` : String(value)}\n`;
-    return family('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', this.running)
-      + family('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', this.waiting)
-      + family('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', this.kvCacheUsage(now))
-      + family('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', this.promptTokensTotal)
-      + family('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', this.generationTokensTotal);
+    return (
+      family('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', this.running) +
+      family('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', this.waiting) +
+      family('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', this.kvCacheUsage(now)) +
+      family('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', this.promptTokensTotal) +
+      family('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', this.generationTokensTotal)
+    );
   }
 
   private start(sequence: Sequence): void {

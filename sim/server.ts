@@ -55,7 +55,15 @@ function embeddings(sim: SimContext, exchange: Exchange, body: unknown): void {
   exchange.jsonAfter(delay, 200, embeddingsBody(request, request.model), fault);
 }
 
-function route(sim: SimContext, req: IncomingMessage, res: ServerResponse, method: string, path: string, body: unknown, invalidJson: boolean): void {
+function route(
+  sim: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+  body: unknown,
+  invalidJson: boolean,
+): void {
   const { options, flavor } = sim;
   if (options.apiKey !== undefined && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     return new Exchange(sim, res).error(401);

@@ -52,11 +52,17 @@ const MAX_DEPTH = 4;
 
 function stringFor(schema: Schema, name: string): string {
   switch (schema['format']) {
-    case 'date': return '2025-06-01';
-    case 'date-time': return '2025-06-01T12:00:00Z';
-    case 'email': return 'ada@example.com';
-    case 'uri': case 'url': return 'https://example.com';
-    default: break;
+    case 'date':
+      return '2025-06-01';
+    case 'date-time':
+      return '2025-06-01T12:00:00Z';
+    case 'email':
+      return 'ada@example.com';
+    case 'uri':
+    case 'url':
+      return 'https://example.com';
+    default:
+      break;
   }
   const key = name.toLowerCase();
   if (key.includes('unit')) return 'celsius';
@@ -97,13 +103,20 @@ function valueFor(schema: unknown, name: string, depth: number): unknown {
     }
   }
   switch (firstType(schema)) {
-    case 'integer': return Math.round(clamp(3, schema));
-    case 'number': return clamp(21.5, schema);
-    case 'boolean': return true;
-    case 'null': return null;
-    case 'array': return depth >= MAX_DEPTH ? [] : [valueFor(schema['items'], name, depth + 1)];
-    case 'object': return depth >= MAX_DEPTH ? {} : objectFor(schema, depth + 1);
-    default: return stringFor(schema, name);
+    case 'integer':
+      return Math.round(clamp(3, schema));
+    case 'number':
+      return clamp(21.5, schema);
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    case 'array':
+      return depth >= MAX_DEPTH ? [] : [valueFor(schema['items'], name, depth + 1)];
+    case 'object':
+      return depth >= MAX_DEPTH ? {} : objectFor(schema, depth + 1);
+    default:
+      return stringFor(schema, name);
   }
 }
 

@@ -115,10 +115,12 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     return v;
   };
   const port = (value: number): number => {
-    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`simulator option port must be an integer 0..65535, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new RangeError(`simulator option port must be an integer 0..65535, got ${String(value)}`);
     return value;
   };
-  if (options.kind !== 'openai' && options.kind !== 'vllm') throw new RangeError(`simulator kind must be openai or vllm, got ${String(options.kind)}`);
+  if (options.kind !== 'openai' && options.kind !== 'vllm')
+    throw new RangeError(`simulator kind must be openai or vllm, got ${String(options.kind)}`);
   if (typeof options.model !== 'string' || options.model === '') throw new RangeError('simulator option model must be a non-empty string');
   const failRate = nonNegative('failRate', options.failRate, 0);
   if (failRate > 1) throw new RangeError(`simulator option failRate must be within 0..1, got ${failRate}`);

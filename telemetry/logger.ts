@@ -5,9 +5,18 @@
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 
 export const redactPaths = [
-  'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["api-key"]',
-  'headers.authorization', 'headers["x-api-key"]', 'headers["api-key"]',
-  '*.api_key', '*.apiKey', '*.key', 'providers.*.api_key', 'keys[*].key', 'settings.apiKey',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["api-key"]',
+  '*.api_key',
+  '*.apiKey',
+  '*.key',
+  'providers.*.api_key',
+  'keys[*].key',
+  'settings.apiKey',
 ];
 
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {

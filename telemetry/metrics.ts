@@ -48,87 +48,106 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  new Gauge({ name: metricNames.buildInfo, help: 'Always 1; the labels say which Switchyard build runs.', labelNames: ['version'], registers })
-    .set({ version }, 1);
+  new Gauge({
+    name: metricNames.buildInfo,
+    help: 'Always 1; the labels say which Switchyard build runs.',
+    labelNames: ['version'],
+    registers,
+  }).set({ version }, 1);
 
   return {
     registry,
     requests: new Counter({
       name: metricNames.requests,
       help: 'Client requests answered, by route, operation, answering deployment ("none" if none answered) and HTTP status class.',
-      labelNames: ['route', 'operation', 'deployment', 'status_class'], registers,
+      labelNames: ['route', 'operation', 'deployment', 'status_class'],
+      registers,
     }),
     requestDuration: new Histogram({
       name: metricNames.requestDuration,
       help: 'Time from request received to response complete (end of stream for streams), in seconds.',
-      labelNames: ['route', 'operation', 'deployment', 'status_class', 'stream'], registers,
+      labelNames: ['route', 'operation', 'deployment', 'status_class', 'stream'],
+      registers,
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     }),
     timeToFirstToken: new Histogram({
       name: metricNames.timeToFirstToken,
       help: 'Streams: time from request received to the first chunk sent to the client, in seconds (GenAI semconv time_to_first_token).',
-      labelNames: ['route', 'deployment'], registers,
+      labelNames: ['route', 'deployment'],
+      registers,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
     attempts: new Counter({
       name: metricNames.attempts,
       help: 'Upstream attempts by outcome: success, or the UpstreamError kind (rate_limited, overloaded, timeout, connection, server, ...), or aborted.',
-      labelNames: ['route', 'deployment', 'provider', 'outcome'], registers,
+      labelNames: ['route', 'deployment', 'provider', 'outcome'],
+      registers,
     }),
     tokens: new Counter({
       name: metricNames.tokens,
       help: 'Tokens used by answered requests, as reported by the upstream; type is input or output (GenAI semconv gen_ai.token.type).',
-      labelNames: ['route', 'deployment', 'type'], registers,
+      labelNames: ['route', 'deployment', 'type'],
+      registers,
     }),
     costUsd: new Counter({
       name: metricNames.costUsd,
       help: 'Estimated cost in USD of answered requests, from the deployment price and reported usage.',
-      labelNames: ['route', 'deployment'], registers,
+      labelNames: ['route', 'deployment'],
+      registers,
     }),
     inFlight: new Gauge({
       name: metricNames.inFlight,
       help: 'Client requests being processed now.',
-      labelNames: ['route'], registers,
+      labelNames: ['route'],
+      registers,
     }),
     clientAborts: new Counter({
       name: metricNames.clientAborts,
       help: 'Requests whose client disconnected before the response was complete.',
-      labelNames: ['route'], registers,
+      labelNames: ['route'],
+      registers,
     }),
     streamErrors: new Counter({
       name: metricNames.streamErrors,
       help: 'Streams that failed after the first byte reached the client, ended with an error event.',
-      labelNames: ['route', 'deployment', 'kind'], registers,
+      labelNames: ['route', 'deployment', 'kind'],
+      registers,
     }),
     failovers: new Counter({
       name: metricNames.failovers,
       help: 'Requests moved from one deployment to another after a failure before the first byte.',
-      labelNames: ['route', 'from', 'to'], registers,
+      labelNames: ['route', 'from', 'to'],
+      registers,
     }),
     retries: new Counter({
       name: metricNames.retries,
       help: 'Retries on the same deployment (within the retry budget).',
-      labelNames: ['route', 'deployment'], registers,
+      labelNames: ['route', 'deployment'],
+      registers,
     }),
     breakerState: new Gauge({
       name: metricNames.breakerState,
       help: 'Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open.',
-      labelNames: ['deployment'], registers,
+      labelNames: ['deployment'],
+      registers,
     }),
     breakerTransitions: new Counter({
       name: metricNames.breakerTransitions,
       help: 'Circuit breaker state changes per deployment.',
-      labelNames: ['deployment', 'from', 'to'], registers,
+      labelNames: ['deployment', 'from', 'to'],
+      registers,
     }),
     ejections: new Counter({
       name: metricNames.ejections,
       help: 'Passive outlier ejections (a deployment taken out of plans after consecutive failures).',
-      labelNames: ['deployment'], registers,
+      labelNames: ['deployment'],
+      registers,
     }),
     endpointHealthy: new Gauge({
       name: metricNames.endpointHealthy,
       help: 'Active health check result per endpoint (1 up, 0 down); set on each change, for providers with health_check.',
-      labelNames: ['provider', 'endpoint'], registers,
+      labelNames: ['provider', 'endpoint'],
+      registers,
     }),
   };
 }

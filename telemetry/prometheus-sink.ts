@@ -35,7 +35,9 @@ export class PrometheusSink implements TelemetrySink {
   constructor(readonly metrics: GatewayMetrics) {
     this.attemptChild = childCache((key) => metrics.attempts.labels(...(key.split('\u0000') as [string, string, string, string])));
     this.requestChild = childCache((key) => metrics.requests.labels(...(key.split('\u0000') as [string, string, string, string])));
-    this.durationChild = childCache((key) => metrics.requestDuration.labels(...(key.split('\u0000') as [string, string, string, string, string])));
+    this.durationChild = childCache((key) =>
+      metrics.requestDuration.labels(...(key.split('\u0000') as [string, string, string, string, string])),
+    );
   }
 
   requestStarted(route: string): void {

@@ -50,9 +50,18 @@ const ignore = (): void => undefined;
 
 /** A sink that does nothing: what the gateway holds when nothing listens. */
 export const silentSink: TelemetrySink = {
-  requestStarted: ignore, requestEnded: ignore, requestFinished: ignore, attemptFinished: ignore, firstToken: ignore,
-  failover: ignore, retried: ignore, streamFailed: ignore, clientAborted: ignore, breakerChanged: ignore,
-  ejected: ignore, endpointHealth: ignore,
+  requestStarted: ignore,
+  requestEnded: ignore,
+  requestFinished: ignore,
+  attemptFinished: ignore,
+  firstToken: ignore,
+  failover: ignore,
+  retried: ignore,
+  streamFailed: ignore,
+  clientAborted: ignore,
+  breakerChanged: ignore,
+  ejected: ignore,
+  endpointHealth: ignore,
 };
 
 /** One sink for many: the only one itself when there is one (no fan-out cost), silence when none. */

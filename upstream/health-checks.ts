@@ -24,11 +24,10 @@ export async function probe(endpoint: Endpoint, options: HealthCheckOptions): Pr
     // A fresh request per probe: authorize may set headers on it, and a signature must be current.
     const request: UpstreamHttpRequest = { method: 'GET', path: options.path, headers: { accept: 'application/json', ...options.headers } };
     const ready = options.authorize ? await options.authorize(request) : request;
-    const res = await endpoint.transport.request(
-      ready,
-      AbortSignal.timeout(options.timeoutMs),
-      { headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs },
-    );
+    const res = await endpoint.transport.request(ready, AbortSignal.timeout(options.timeoutMs), {
+      headersTimeoutMs: options.timeoutMs,
+      bodyTimeoutMs: options.timeoutMs,
+    });
     res.body.resume();
     return res.status >= 200 && res.status < 300;
   } catch {

@@ -78,8 +78,17 @@ export function createTransport(baseUrl: string, options: TransportOptions): Tra
 }
 
 const connectionCodes = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_DESTROYED',
 ]);
 
 /**
@@ -94,8 +103,15 @@ export function classifyTransportError(err: unknown, signal?: CancelSignal): unk
   }
   const code = (err as { code?: string } | null)?.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
   if (code !== undefined && connectionCodes.has(code)) {
-    const what = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect timed out' : `connection failed (${code})`;
+    const what =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'UND_ERR_CONNECT_TIMEOUT'
+          ? 'connect timed out'
+          : `connection failed (${code})`;
     return new UpstreamError(upstreamErrorOf('connection', what), { cause: err });
   }
-  return new UpstreamError(upstreamErrorOf('connection', `upstream request failed: ${(err as Error)?.message ?? String(err)}`), { cause: err });
+  return new UpstreamError(upstreamErrorOf('connection', `upstream request failed: ${(err as Error)?.message ?? String(err)}`), {
+    cause: err,
+  });
 }

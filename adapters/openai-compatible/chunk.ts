@@ -8,7 +8,12 @@
  */
 import { isRecord, type JsonObject } from '../shared/json.js';
 import {
-  abortReason, chatFinishReasons, completeToolCall, completionFinishReasons, dropNulls, mapFinishReason,
+  abortReason,
+  chatFinishReasons,
+  completeToolCall,
+  completionFinishReasons,
+  dropNulls,
+  mapFinishReason,
   renameReasoning,
 } from './normalize.js';
 
@@ -26,7 +31,11 @@ export type ChoiceVerdict = 'unchanged' | 'changed' | 'aborted';
 
 const isInteger = (v: unknown): v is number => Number.isInteger(v);
 
-function stateOf(states: Map<number, ChoiceState>, choice: JsonObject, position: number): { state: ChoiceState; first: boolean; changed: boolean } {
+function stateOf(
+  states: Map<number, ChoiceState>,
+  choice: JsonObject,
+  position: number,
+): { state: ChoiceState; first: boolean; changed: boolean } {
   let changed = false;
   if (!isInteger(choice['index'])) {
     choice['index'] = position;

@@ -71,7 +71,8 @@ function fieldsOfObject(e: JsonObject, outer: JsonObject): ErrorFields {
   };
 }
 
-const contextLengthText = /maximum context length|context length|context window|context size|too many tokens|prompt is too long|tokens \+ `?max_new_tokens`? must be/i;
+const contextLengthText =
+  /maximum context length|context length|context window|context size|too many tokens|prompt is too long|tokens \+ `?max_new_tokens`? must be/i;
 
 function isContextLength(f: ErrorFields | undefined): boolean {
   if (!f) return false;
@@ -131,13 +132,14 @@ function fallbackMessage(status: number, body: string): string {
 export function classifyError(status: number, body: string, headers: UpstreamHeaders): UpstreamErrorInfo {
   if (status >= 300 && status < 400) {
     return upstreamErrorOf('server', `upstream answered HTTP ${status}, a redirect, which the gateway never follows`, {
-      status, code: null, param: null,
+      status,
+      code: null,
+      param: null,
     });
   }
   const fields = errorFieldsOf(tryParseJson(body));
-  const message = fields?.message !== undefined && fields.message.trim() !== ''
-    ? clip(fields.message, maxMessageChars)
-    : fallbackMessage(status, body);
+  const message =
+    fields?.message !== undefined && fields.message.trim() !== '' ? clip(fields.message, maxMessageChars) : fallbackMessage(status, body);
   const kind = kindOf(status, fields);
   const info = upstreamErrorOf(kind, message, { status, code: fields?.code ?? null, param: fields?.param ?? null });
   // An exhausted quota does not come back after a few seconds: a retry-after would only mislead.
@@ -153,13 +155,18 @@ export function classifyError(status: number, body: string, headers: UpstreamHea
 export function classifyErrorPayload(payload: unknown): UpstreamErrorInfo {
   const fields = errorFieldsOf(payload);
   const status = fields?.statedStatus;
-  const kind: UpstreamErrorKind = status !== undefined ? kindOf(status, fields)
-    : isContentFilter(fields) ? 'content_filter'
-      : fields?.code === 'context_length_exceeded' ? 'context_length'
-        : 'server';
-  const message = fields?.message !== undefined && fields.message.trim() !== ''
-    ? clip(fields.message, maxMessageChars)
-    : 'upstream reported an error without a message';
+  const kind: UpstreamErrorKind =
+    status !== undefined
+      ? kindOf(status, fields)
+      : isContentFilter(fields)
+        ? 'content_filter'
+        : fields?.code === 'context_length_exceeded'
+          ? 'context_length'
+          : 'server';
+  const message =
+    fields?.message !== undefined && fields.message.trim() !== ''
+      ? clip(fields.message, maxMessageChars)
+      : 'upstream reported an error without a message';
   const extra: Omit<UpstreamErrorInfo, 'kind' | 'retryable' | 'message'> = { code: fields?.code ?? null, param: fields?.param ?? null };
   if (status !== undefined) extra.status = status;
   return upstreamErrorOf(kind, message, extra);

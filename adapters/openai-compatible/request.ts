@@ -28,7 +28,7 @@ export function buildRequest(profile: OpenAICompatibleProfile, req: ClientReques
     path: paths[req.operation],
     headers: upstreamHeaders(target.provider, req.stream),
     // The client's bytes with only the changed members re-encoded; whole re-serialisation is the fallback.
-    body: body === undefined ? req.raw : spliceTopLevel(req.raw, req.body, body) ?? JSON.stringify(body),
+    body: body === undefined ? req.raw : (spliceTopLevel(req.raw, req.body, body) ?? JSON.stringify(body)),
   };
 }
 
@@ -83,7 +83,12 @@ export function upstreamBody(profile: OpenAICompatibleProfile, req: ClientReques
  * as a final assistant message that the server extends (`continue_final_message`, which needs
  * `add_generation_prompt: false`). The output cap shrinks by what was already sent.
  */
-export function buildContinuation(profile: OpenAICompatibleProfile, req: ClientRequest, prefix: StreamProgress, target: UpstreamTarget): UpstreamHttpRequest | undefined {
+export function buildContinuation(
+  profile: OpenAICompatibleProfile,
+  req: ClientRequest,
+  prefix: StreamProgress,
+  target: UpstreamTarget,
+): UpstreamHttpRequest | undefined {
   const messages: unknown = req.body['messages'];
   if (!profile.continueFinalMessage || req.operation !== 'chat' || !isArray(messages) || !prefix.continuable) return undefined;
   const body: JsonObject = {

@@ -14,8 +14,15 @@ import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { base64ToFloats, floatsToBase64, isFloatArray } from '../shared/float32-base64.js';
 import { classifyErrorPayload } from './errors.js';
 import {
-  abortReason, chatFinishReasons, completeToolCall, completionFinishReasons, dropNulls, mapFinishReason,
-  normalizeUsage, renameReasoning, usageOf,
+  abortReason,
+  chatFinishReasons,
+  completeToolCall,
+  completionFinishReasons,
+  dropNulls,
+  mapFinishReason,
+  normalizeUsage,
+  renameReasoning,
+  usageOf,
 } from './normalize.js';
 
 type Repair = (doc: JsonObject, req: ClientRequest) => boolean;
@@ -24,7 +31,9 @@ export function translateResponse(req: ClientRequest, body: Buffer, target: Upst
   const text = body.toString('utf8');
   const doc = tryParseJson(text);
   if (!isRecord(doc)) {
-    throw failure(doc === undefined ? 'upstream answered 2xx with a body that is not JSON' : 'upstream answered 2xx with JSON that is not an object');
+    throw failure(
+      doc === undefined ? 'upstream answered 2xx with a body that is not JSON' : 'upstream answered 2xx with JSON that is not an object',
+    );
   }
   if (doc['error'] !== undefined && doc['error'] !== null && doc['choices'] === undefined && doc['data'] === undefined) {
     throw new UpstreamError(classifyErrorPayload(doc));
@@ -71,7 +80,12 @@ const isInteger = (v: unknown): boolean => Number.isInteger(v);
 
 /** `id` and `created` are required; a server that omits them gets fresh ones. */
 function repairIdentity(doc: JsonObject, object: string, idPrefix: string): boolean {
-  let changed = setIfNot(doc, 'object', (v) => v === object, () => object);
+  let changed = setIfNot(
+    doc,
+    'object',
+    (v) => v === object,
+    () => object,
+  );
   changed = setIfNot(doc, 'id', isString, () => `${idPrefix}${randomUUID().replaceAll('-', '')}`) || changed;
   changed = setIfNot(doc, 'created', isInteger, () => Math.floor(Date.now() / 1000)) || changed;
   return changed;
@@ -79,7 +93,8 @@ function repairIdentity(doc: JsonObject, object: string, idPrefix: string): bool
 
 function choicesOf(doc: JsonObject): JsonObject[] {
   const choices = doc['choices'];
-  if (!Array.isArray(choices)) throw failure(`upstream answered without a choices array (choices: ${choices === null ? 'null' : typeof choices})`);
+  if (!Array.isArray(choices))
+    throw failure(`upstream answered without a choices array (choices: ${choices === null ? 'null' : typeof choices})`);
   for (const choice of choices) if (!isRecord(choice)) throw failure('upstream answered with a choice that is not an object');
   return choices as JsonObject[];
 }
@@ -87,7 +102,13 @@ function choicesOf(doc: JsonObject): JsonObject[] {
 /** finish_reason is required outside streams: a missing one reads as `stop`; `abort` is a failure. */
 function repairChoiceCommon(choice: JsonObject, position: number, allowed: ReadonlySet<string>): boolean {
   let changed = setIfNot(choice, 'index', isInteger, () => position);
-  changed = setIfNot(choice, 'logprobs', (v) => v !== undefined, () => null) || changed;
+  changed =
+    setIfNot(
+      choice,
+      'logprobs',
+      (v) => v !== undefined,
+      () => null,
+    ) || changed;
   const reason = mapFinishReason(choice['finish_reason'], allowed);
   if (reason === abortReason) throw failure('upstream aborted the generation (finish_reason "abort")');
   if (reason !== choice['finish_reason'] || reason === null) {
@@ -113,9 +134,26 @@ function repairChat(doc: JsonObject): boolean {
 }
 
 function repairMessage(message: JsonObject): boolean {
-  let changed = setIfNot(message, 'role', (v) => v === 'assistant', () => 'assistant');
-  changed = setIfNot(message, 'content', (v) => v !== undefined, () => null) || changed;
-  changed = setIfNot(message, 'refusal', (v) => v !== undefined, () => null) || changed;
+  let changed = setIfNot(
+    message,
+    'role',
+    (v) => v === 'assistant',
+    () => 'assistant',
+  );
+  changed =
+    setIfNot(
+      message,
+      'content',
+      (v) => v !== undefined,
+      () => null,
+    ) || changed;
+  changed =
+    setIfNot(
+      message,
+      'refusal',
+      (v) => v !== undefined,
+      () => null,
+    ) || changed;
   changed = dropNulls(message, ['tool_calls', 'function_call', 'annotations']) || changed;
   changed = renameReasoning(message) || changed;
   const calls = message['tool_calls'];
@@ -141,12 +179,23 @@ function repairCompletion(doc: JsonObject): boolean {
  */
 function repairEmbeddings(doc: JsonObject, req: ClientRequest): boolean {
   const wantBase64 = req.body['encoding_format'] === 'base64';
-  let changed = setIfNot(doc, 'object', (v) => v === 'list', () => 'list');
+  let changed = setIfNot(
+    doc,
+    'object',
+    (v) => v === 'list',
+    () => 'list',
+  );
   const data = doc['data'];
   if (!Array.isArray(data)) throw failure('upstream answered embeddings without a data array');
   data.forEach((item: unknown, position) => {
     if (!isRecord(item)) throw failure('upstream answered with an embedding that is not an object');
-    changed = setIfNot(item, 'object', (v) => v === 'embedding', () => 'embedding') || changed;
+    changed =
+      setIfNot(
+        item,
+        'object',
+        (v) => v === 'embedding',
+        () => 'embedding',
+      ) || changed;
     changed = setIfNot(item, 'index', isInteger, () => position) || changed;
     const vector = item['embedding'];
     if (wantBase64 && Array.isArray(vector)) {

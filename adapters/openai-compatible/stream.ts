@@ -36,7 +36,10 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   /** id / created / model of the stream, for chunks we have to write ourselves. */
   private envelope: { id: string; created: number; model: string } | undefined;
 
-  constructor(private readonly req: ClientRequest, private readonly target: UpstreamTarget) {
+  constructor(
+    private readonly req: ClientRequest,
+    private readonly target: UpstreamTarget,
+  ) {
     const completions = req.operation === 'completions';
     this.object = completions ? 'text_completion' : 'chat.completion.chunk';
     this.repairChoice = completions ? repairCompletionChoice : repairChatChoice;
@@ -178,7 +181,10 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
       changed = true;
     }
     const envelope = (this.envelope ??= {
-      id: typeof chunk['id'] === 'string' ? chunk['id'] : `${this.object === 'text_completion' ? 'cmpl' : 'chatcmpl'}-${randomUUID().replaceAll('-', '')}`,
+      id:
+        typeof chunk['id'] === 'string'
+          ? chunk['id']
+          : `${this.object === 'text_completion' ? 'cmpl' : 'chatcmpl'}-${randomUUID().replaceAll('-', '')}`,
       created: Number.isInteger(chunk['created']) ? (chunk['created'] as number) : Math.floor(Date.now() / 1000),
       model: typeof chunk['model'] === 'string' ? chunk['model'] : this.target.model,
     });
@@ -207,9 +213,10 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     for (const [index, state] of this.choices) {
       if (state.finished) continue;
       state.finished = true;
-      const choice = this.object === 'text_completion'
-        ? { index, text: '', logprobs: null, finish_reason: 'stop' }
-        : { index, delta: {}, logprobs: null, finish_reason: 'stop' };
+      const choice =
+        this.object === 'text_completion'
+          ? { index, text: '', logprobs: null, finish_reason: 'stop' }
+          : { index, delta: {}, logprobs: null, finish_reason: 'stop' };
       this.emit(out, JSON.stringify({ ...this.written(), choices: [choice] }));
     }
     this.finish(out);

@@ -106,14 +106,25 @@ export function gatewayErrorFromUpstream(
   switch (err.kind) {
     case 'bad_request':
       return new GatewayError(code, message, {
-        param: err.param ?? null, bodyCode: err.code ?? null, deploymentId, cause: err,
+        param: err.param ?? null,
+        bodyCode: err.code ?? null,
+        deploymentId,
+        cause: err,
       });
     case 'context_length':
     case 'content_filter':
-      return new GatewayError(code, message, { param: err.param ?? (err.kind === 'context_length' ? 'messages' : null), deploymentId, cause: err });
+      return new GatewayError(code, message, {
+        param: err.param ?? (err.kind === 'context_length' ? 'messages' : null),
+        deploymentId,
+        cause: err,
+      });
     case 'auth':
       // The upstream's own text can quote part of our key ("Incorrect API key provided: sk-ab***yz"): never forward it.
-      return new GatewayError(code, `The upstream provider rejected the gateway's credentials for ${where} (HTTP ${err.status ?? '?'}). An operator must check the provider's API key.`, { deploymentId, cause: err });
+      return new GatewayError(
+        code,
+        `The upstream provider rejected the gateway's credentials for ${where} (HTTP ${err.status ?? '?'}). An operator must check the provider's API key.`,
+        { deploymentId, cause: err },
+      );
     case 'rate_limited': {
       const headers: Record<string, string> = {};
       if (err.retryAfterMs !== undefined) {

@@ -14,9 +14,16 @@ interface Failure {
 
 /** Lower is more telling. */
 const rank: Record<UpstreamErrorKind, number> = {
-  context_length: 0, content_filter: 0, bad_request: 0,
-  auth: 1, not_found: 1,
-  server: 2, overloaded: 3, rate_limited: 4, timeout: 5, connection: 6,
+  context_length: 0,
+  content_filter: 0,
+  bad_request: 0,
+  auth: 1,
+  not_found: 1,
+  server: 2,
+  overloaded: 3,
+  rate_limited: 4,
+  timeout: 5,
+  connection: 6,
 };
 
 export class FailureLog {
@@ -42,14 +49,21 @@ export class FailureLog {
         'retry-after-ms': String(Math.max(0, Math.round(soonest))),
       };
       const names = this.failures.map((f) => `'${f.deploymentId}'`).join(', ');
-      return new GatewayError('rate_limit_exceeded', `Every deployment of route '${routeName}' is rate-limited upstream (${names}). Retry after ${headers['retry-after']} s.`, { headers });
+      return new GatewayError(
+        'rate_limit_exceeded',
+        `Every deployment of route '${routeName}' is rate-limited upstream (${names}). Retry after ${headers['retry-after']} s.`,
+        { headers },
+      );
     }
     let best = this.failures[0]!;
     for (const f of this.failures) if (rank[f.error.kind] < rank[best.error.kind]) best = f;
     const err = gatewayErrorFromUpstream(best.error, best.deploymentId, redact);
     if (this.failures.length === 1) return err;
     return new GatewayError(err.code, `${err.message} (${this.failures.length} attempts failed)`, {
-      param: err.param, bodyCode: err.bodyCode, deploymentId: best.deploymentId, cause: best.error,
+      param: err.param,
+      bodyCode: err.bodyCode,
+      deploymentId: best.deploymentId,
+      cause: best.error,
       ...(err.headers ? { headers: err.headers } : {}),
     });
   }

@@ -9,8 +9,9 @@ export class SecretRedactor {
   constructor(secrets: Iterable<string | undefined>) {
     // Longest first, so a secret that contains another is replaced whole. Very short values are not
     // treated as secrets (they would shred ordinary text); the config requires keys of 8+ characters.
-    this.secrets = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 8))]
-      .sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 8))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /** An arrow property, so it can be handed on as a plain function without a per-request closure. */

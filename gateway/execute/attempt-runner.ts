@@ -92,7 +92,9 @@ export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): Attemp
   for (let i = 1; i < wrappers.length; i += 1) {
     const [outer, inner] = [wrappers[i - 1]!, wrappers[i]!];
     if (outer.stage >= inner.stage) {
-      throw new Error(`attempt wrappers out of order: '${outer.name}' (stage ${outer.stage}) must come after '${inner.name}' (stage ${inner.stage})`);
+      throw new Error(
+        `attempt wrappers out of order: '${outer.name}' (stage ${outer.stage}) must come after '${inner.name}' (stage ${inner.stage})`,
+      );
     }
   }
   let tryDeployment = callAttempt;

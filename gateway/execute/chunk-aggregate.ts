@@ -35,7 +35,13 @@ interface StreamChunk {
   system_fingerprint?: string | null;
   service_tier?: string | null;
   usage?: unknown;
-  choices?: Array<{ index?: number; delta?: Delta; text?: string; finish_reason?: string | null; logprobs?: { content?: unknown[] } | null }>;
+  choices?: Array<{
+    index?: number;
+    delta?: Delta;
+    text?: string;
+    finish_reason?: string | null;
+    logprobs?: { content?: unknown[] } | null;
+  }>;
 }
 
 export class ChunkAggregator {
@@ -55,7 +61,15 @@ export class ChunkAggregator {
       const index = c.index ?? 0;
       let choice = this.choices.get(index);
       if (!choice) {
-        choice = { content: '', hasContent: false, refusal: null, reasoning: undefined, toolCalls: new Map(), finishReason: null, logprobs: null };
+        choice = {
+          content: '',
+          hasContent: false,
+          refusal: null,
+          reasoning: undefined,
+          toolCalls: new Map(),
+          finishReason: null,
+          logprobs: null,
+        };
         this.choices.set(index, choice);
       }
       const text = this.operation === 'chat' ? c.delta?.content : c.text;
@@ -81,17 +95,32 @@ export class ChunkAggregator {
 
   /** The response's JSON text. */
   result(): string {
-    const choices = [...this.choices.entries()].sort(([a], [b]) => a - b).map(([index, c]) => {
-      if (this.operation === 'completions') return { index, text: c.content, logprobs: null, finish_reason: c.finishReason ?? 'stop' };
-      const toolCalls = [...c.toolCalls.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
-      const message: Record<string, unknown> = { role: 'assistant', content: c.hasContent && (c.content !== '' || toolCalls.length === 0) ? c.content : null, refusal: c.refusal };
-      if (c.reasoning !== undefined) message.reasoning_content = c.reasoning;
-      if (toolCalls.length > 0) message.tool_calls = toolCalls;
-      return { index, message, logprobs: c.logprobs ? { content: c.logprobs, refusal: null } : null, finish_reason: c.finishReason ?? 'stop' };
-    });
+    const choices = [...this.choices.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, c]) => {
+        if (this.operation === 'completions') return { index, text: c.content, logprobs: null, finish_reason: c.finishReason ?? 'stop' };
+        const toolCalls = [...c.toolCalls.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
+        const message: Record<string, unknown> = {
+          role: 'assistant',
+          content: c.hasContent && (c.content !== '' || toolCalls.length === 0) ? c.content : null,
+          refusal: c.refusal,
+        };
+        if (c.reasoning !== undefined) message.reasoning_content = c.reasoning;
+        if (toolCalls.length > 0) message.tool_calls = toolCalls;
+        return {
+          index,
+          message,
+          logprobs: c.logprobs ? { content: c.logprobs, refusal: null } : null,
+          finish_reason: c.finishReason ?? 'stop',
+        };
+      });
     const { id, created, model, system_fingerprint, service_tier } = this.envelope;
     return JSON.stringify({
-      id, object: this.operation === 'chat' ? 'chat.completion' : 'text_completion', created, model, choices,
+      id,
+      object: this.operation === 'chat' ? 'chat.completion' : 'text_completion',
+      created,
+      model,
+      choices,
       ...(this.usage ? { usage: this.usage } : {}),
       ...(system_fingerprint !== undefined ? { system_fingerprint } : {}),
       ...(service_tier !== undefined ? { service_tier } : {}),

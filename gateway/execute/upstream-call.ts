@@ -49,7 +49,11 @@ const ignore = () => {};
  * a stream in `npm run bench`, and gives up the keep-alive connection. A body still open after
  * `drainGraceMs` is destroyed. On any failure the body is destroyed at once.
  */
-export async function consumeStream(body: Readable, consume: (bytes: Buffer) => Promise<boolean>, drainGraceMs = defaultDrainGraceMs): Promise<void> {
+export async function consumeStream(
+  body: Readable,
+  consume: (bytes: Buffer) => Promise<boolean>,
+  drainGraceMs = defaultDrainGraceMs,
+): Promise<void> {
   let complete = false;
   try {
     for await (const bytes of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {

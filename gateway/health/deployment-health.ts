@@ -41,7 +41,13 @@ export class DeploymentHealth {
     private readonly onEjected: (forMs: number) => void = () => undefined,
   ) {
     this.breaker = new CircuitBreaker(
-      { errorPercent: breaker.error_percent, minRequests: breaker.min_requests, windowMs: breaker.window_ms, resetMs: breaker.reset_ms, maxResetMs: breaker.max_reset_ms },
+      {
+        errorPercent: breaker.error_percent,
+        minRequests: breaker.min_requests,
+        windowMs: breaker.window_ms,
+        resetMs: breaker.reset_ms,
+        maxResetMs: breaker.max_reset_ms,
+      },
       onTransition,
     );
   }

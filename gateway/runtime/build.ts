@@ -46,8 +46,14 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       capabilities: new Set(d.capabilities),
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
       maxConcurrency: d.max_concurrency,
-      health: (same ? previous.deployments.get(id)?.health : undefined)
-        ?? new DeploymentHealth(d.breaker, d.outlier, (from, to) => options.onBreakerTransition?.(id, from, to), (forMs) => options.onEjected?.(id, forMs)),
+      health:
+        (same ? previous.deployments.get(id)?.health : undefined) ??
+        new DeploymentHealth(
+          d.breaker,
+          d.outlier,
+          (from, to) => options.onBreakerTransition?.(id, from, to),
+          (forMs) => options.onEjected?.(id, forMs),
+        ),
     });
   }
 
@@ -71,7 +77,8 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       retries: r.retries,
       streamUpstream: r.stream_upstream,
       weights: new Map(Object.entries(r.weights ?? {})),
-      strategyState: previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
+      strategyState:
+        previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
       operations,
     });
   }

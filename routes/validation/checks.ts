@@ -11,16 +11,24 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
-    case 'string': return 'a string';
-    case 'number': return Number.isInteger(value) ? 'an integer' : 'a decimal';
-    case 'boolean': return 'a boolean';
-    case 'object': return 'an object';
-    default: return typeof value;
+    case 'string':
+      return 'a string';
+    case 'number':
+      return Number.isInteger(value) ? 'an integer' : 'a decimal';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
   }
 }
 
 export function invalidType(param: string, expected: string, value: unknown): GatewayError {
-  return new GatewayError('invalid_request', `Invalid type for '${param}': expected ${expected}, but got ${describe(value)} instead.`, { param, bodyCode: 'invalid_type' });
+  return new GatewayError('invalid_request', `Invalid type for '${param}': expected ${expected}, but got ${describe(value)} instead.`, {
+    param,
+    bodyCode: 'invalid_type',
+  });
 }
 
 export function invalidValue(param: string, message: string): GatewayError {
@@ -58,8 +66,10 @@ export function optionalNumber(body: Body, key: string, min: number, max: number
   if (v === undefined || v === null) return;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidType(key, integer ? 'an integer' : 'a decimal', v);
   if (integer && !Number.isInteger(v)) throw invalidType(key, 'an integer', v);
-  if (v < min) throw invalidValue(key, `${integer ? 'integer' : 'decimal'} below minimum value. Expected a value >= ${min}, but got ${v} instead.`);
-  if (v > max) throw invalidValue(key, `${integer ? 'integer' : 'decimal'} above maximum value. Expected a value <= ${max}, but got ${v} instead.`);
+  if (v < min)
+    throw invalidValue(key, `${integer ? 'integer' : 'decimal'} below minimum value. Expected a value >= ${min}, but got ${v} instead.`);
+  if (v > max)
+    throw invalidValue(key, `${integer ? 'integer' : 'decimal'} above maximum value. Expected a value <= ${max}, but got ${v} instead.`);
 }
 
 export function optionalEnum(body: Body, key: string, allowed: readonly string[], param = key): void {
@@ -81,7 +91,11 @@ export function optionalStop(body: Body): void {
   const v = body.stop;
   if (v === undefined || v === null || typeof v === 'string') return;
   if (!Array.isArray(v)) throw invalidType('stop', 'a string or an array of strings', v);
-  if (v.length > 4) throw invalidValue('stop', `array too long. Expected an array with maximum length 4, but got an array with length ${v.length} instead.`);
+  if (v.length > 4)
+    throw invalidValue(
+      'stop',
+      `array too long. Expected an array with maximum length 4, but got an array with length ${v.length} instead.`,
+    );
   v.forEach((s, i) => {
     if (typeof s !== 'string') throw invalidType(`stop[${i}]`, 'a string', s);
   });

@@ -5,8 +5,19 @@
  */
 import type { Operation } from '../../adapters/types.js';
 import {
-  type Body, invalidType, invalidValue, isObject, missing, optionalBoolean, optionalEnum, optionalNumber,
-  optionalObject, optionalStop, optionalString, requireString, streamFlags,
+  type Body,
+  invalidType,
+  invalidValue,
+  isObject,
+  missing,
+  optionalBoolean,
+  optionalEnum,
+  optionalNumber,
+  optionalObject,
+  optionalStop,
+  optionalString,
+  requireString,
+  streamFlags,
 } from './checks.js';
 
 export interface ValidatedRequest {
@@ -35,18 +46,24 @@ function checkMessages(body: Body): void {
   const messages = body.messages;
   if (messages === undefined) throw missing('messages');
   if (!Array.isArray(messages)) throw invalidType('messages', 'an array', messages);
-  if (messages.length === 0) throw invalidValue('messages', 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
+  if (messages.length === 0)
+    throw invalidValue('messages', 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
   messages.forEach((m, i) => {
     const param = `messages[${i}]`;
     if (!isObject(m)) throw invalidType(param, 'an object', m);
     const role = m.role;
     if (role === undefined) throw missing(`${param}.role`);
     if (typeof role !== 'string' || !roles.includes(role)) {
-      throw invalidValue(`${param}.role`, `'${(typeof role === 'string' ? role : JSON.stringify(role)).slice(0, 32)}' is not one of ${roles.map((r) => `'${r}'`).join(', ')}.`);
+      throw invalidValue(
+        `${param}.role`,
+        `'${(typeof role === 'string' ? role : JSON.stringify(role)).slice(0, 32)}' is not one of ${roles.map((r) => `'${r}'`).join(', ')}.`,
+      );
     }
     checkContent(m, param, role !== 'assistant' && role !== 'function');
     if (role === 'tool' && typeof m.tool_call_id !== 'string') {
-      throw m.tool_call_id === undefined ? missing(`${param}.tool_call_id`) : invalidType(`${param}.tool_call_id`, 'a string', m.tool_call_id);
+      throw m.tool_call_id === undefined
+        ? missing(`${param}.tool_call_id`)
+        : invalidType(`${param}.tool_call_id`, 'a string', m.tool_call_id);
     }
     if (role === 'assistant' && m.tool_calls !== undefined && m.tool_calls !== null && !Array.isArray(m.tool_calls)) {
       throw invalidType(`${param}.tool_calls`, 'an array', m.tool_calls);
@@ -60,7 +77,8 @@ function checkTools(body: Body): void {
   (Array.isArray(tools) ? tools : []).forEach((t, i) => {
     if (!isObject(t)) throw invalidType(`tools[${i}]`, 'an object', t);
     if (t.type === 'function') {
-      if (!isObject(t.function)) throw t.function === undefined ? missing(`tools[${i}].function`) : invalidType(`tools[${i}].function`, 'an object', t.function);
+      if (!isObject(t.function))
+        throw t.function === undefined ? missing(`tools[${i}].function`) : invalidType(`tools[${i}].function`, 'an object', t.function);
       requireString(t.function, 'name', `tools[${i}].function.name`);
     } else if (t.type !== 'custom') {
       throw invalidValue(`tools[${i}].type`, `expected 'function' or 'custom', but got ${JSON.stringify(t.type)?.slice(0, 40)} instead.`);
@@ -69,7 +87,7 @@ function checkTools(body: Body): void {
   const choice = body.tool_choice;
   if (choice === undefined || choice === null) return;
   if (typeof choice === 'string') optionalEnum(body, 'tool_choice', ['none', 'auto', 'required']);
-  else if (!isObject(choice)) throw invalidType('tool_choice', "a string or an object", choice);
+  else if (!isObject(choice)) throw invalidType('tool_choice', 'a string or an object', choice);
 }
 
 function checkResponseFormat(body: Body): void {
@@ -127,8 +145,10 @@ function embeddings(body: Body): ValidatedRequest {
   const input = body.input;
   if (input === undefined) throw missing('input');
   if (typeof input !== 'string' && !Array.isArray(input)) throw invalidType('input', 'a string or an array', input);
-  if (Array.isArray(input) && input.length === 0) throw invalidValue('input', 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
-  if (Array.isArray(input) && input.length > 2048) throw invalidValue('input', `array too long. Expected at most 2048 inputs, but got ${input.length} instead.`);
+  if (Array.isArray(input) && input.length === 0)
+    throw invalidValue('input', 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
+  if (Array.isArray(input) && input.length > 2048)
+    throw invalidValue('input', `array too long. Expected at most 2048 inputs, but got ${input.length} instead.`);
   optionalEnum(body, 'encoding_format', ['float', 'base64']);
   optionalNumber(body, 'dimensions', 1, 65_536, true);
   optionalString(body, 'user');

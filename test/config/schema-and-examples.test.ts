@@ -17,7 +17,12 @@ describe('config/switchyard.schema.json', () => {
 });
 
 describe('shipped configs validate', () => {
-  const env = { OPENAI_API_KEY: 'sk-dummy-openai', ANTHROPIC_API_KEY: 'sk-dummy-anthropic', TEAM_SEARCH_KEY: 'sk-team-search-1', TEAM_BATCH_KEY: 'sk-team-batch-1' };
+  const env = {
+    OPENAI_API_KEY: 'sk-dummy-openai',
+    ANTHROPIC_API_KEY: 'sk-dummy-anthropic',
+    TEAM_SEARCH_KEY: 'sk-team-search-1',
+    TEAM_BATCH_KEY: 'sk-team-batch-1',
+  };
   const files = [
     'config/switchyard.yaml',
     'deploy/compose/switchyard.yaml',
@@ -55,7 +60,9 @@ describe('switchyard validate', () => {
   it('exits 1 with every error as file:line:col', async () => {
     const { out, io: streams } = io();
     expect(await runValidateCommand([join(root, 'test/fixtures/config/bad-route.yaml')], streams)).toBe(1);
-    expect(out.stderr).toMatch(/bad-route\.yaml:8:15: routes\.chat\.targets\[0\]: no deployment named 'llama@lcoal' \(did you mean 'llama@local'\?\)/);
+    expect(out.stderr).toMatch(
+      /bad-route\.yaml:8:15: routes\.chat\.targets\[0\]: no deployment named 'llama@lcoal' \(did you mean 'llama@local'\?\)/,
+    );
   });
 
   it('exits 2 without a file, and 1 for a file that does not exist', async () => {

@@ -95,7 +95,9 @@ describe('Dockerfile', () => {
   });
 
   it('health-checks paths the gateway and the simulators really serve', async () => {
-    const healthPath = /HEALTHCHECK[\s\S]*?fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.PORT\|\|(\d+)\)\+'(\/[^']+)'\)/.exec(dockerfile);
+    const healthPath = /HEALTHCHECK[\s\S]*?fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.PORT\|\|(\d+)\)\+'(\/[^']+)'\)/.exec(
+      dockerfile,
+    );
     expect(healthPath).not.toBeNull();
     const simHealth = /fetch\('http:\/\/127\.0\.0\.1:(\d+)(\/[^']+)'\)/.exec(JSON.stringify(services['gpu-a']!.healthcheck!.test))!;
     const gw = await startTestGateway(demoConfig());

@@ -13,7 +13,11 @@ afterAll(async () => {
 
 const admin = (path: string, method = 'GET', key = adminKey) =>
   fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
-const ask = () => gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+const ask = () =>
+  gw
+    .client()
+    .chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] })
+    .withResponse();
 
 describe('admin API', () => {
   it('does not exist when no admin key is configured', async () => {
@@ -36,7 +40,15 @@ describe('admin API', () => {
     await ask();
     const state = (await (await admin('/admin/state')).json()) as { deployments: Array<Record<string, unknown>>; routes: unknown[] };
     const llama = state.deployments.find((d) => d.id === 'llama@gpu')!;
-    expect(llama).toMatchObject({ provider: 'gpu', available: true, breaker: { state: 'closed', forced: null }, drained: false, in_flight: 0, error_rate: 0, last_error_kind: null });
+    expect(llama).toMatchObject({
+      provider: 'gpu',
+      available: true,
+      breaker: { state: 'closed', forced: null },
+      drained: false,
+      in_flight: 0,
+      error_rate: 0,
+      last_error_kind: null,
+    });
     expect(llama.latency_ewma_ms).toEqual(expect.any(Number));
     expect(state.routes).toContainEqual({ name: 'chat', strategy: 'priority', targets: ['llama@gpu'], fallbacks: ['mini@cloud'] });
   });
@@ -58,7 +70,10 @@ describe('admin API', () => {
   });
 
   it('drains a deployment and answers 404 for unknown deployments or actions', async () => {
-    expect((await (await admin('/admin/deployments/llama@gpu/drain', 'POST')).json()) as Record<string, unknown>).toMatchObject({ drained: true, available: false });
+    expect((await (await admin('/admin/deployments/llama@gpu/drain', 'POST')).json()) as Record<string, unknown>).toMatchObject({
+      drained: true,
+      available: false,
+    });
     expect((await ask()).response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
     await admin('/admin/deployments/llama@gpu/restore', 'POST');
     expect((await admin('/admin/deployments/nope/open', 'POST')).status).toBe(404);

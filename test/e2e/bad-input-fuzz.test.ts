@@ -17,11 +17,38 @@ const endpoints = {
 } as const;
 
 /** Fields the OpenAI API knows, so that random values reach the validators' deeper branches. */
-const knownFields = ['model', 'messages', 'prompt', 'input', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'n', 'stop', 'temperature', 'top_p', 'tools', 'tool_choice', 'response_format', 'logprobs', 'top_logprobs', 'encoding_format', 'dimensions', 'seed', 'user'];
+const knownFields = [
+  'model',
+  'messages',
+  'prompt',
+  'input',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'n',
+  'stop',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'logprobs',
+  'top_logprobs',
+  'encoding_format',
+  'dimensions',
+  'seed',
+  'user',
+];
 
 /** Sends a body; checks the answer is a success or an OpenAI-shaped client error; returns the status. */
 async function send(path: string, body: string | Uint8Array): Promise<number> {
-  const res = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${gw.baseURL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   expect(res.status, text).toBeLessThan(500);
   if (res.status !== 200) {
@@ -38,21 +65,30 @@ function refused(status: number): void {
 
 describe.each(Object.entries(endpoints))('POST %s with bad input', (path, valid) => {
   it('answers arbitrary JSON with a 4xx error', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
-      refused(await send(path, JSON.stringify(value)));
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
+        refused(await send(path, JSON.stringify(value)));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('answers a valid request with one field of a random type, without a 5xx', async () => {
     const mutation = fc.record({ field: fc.constantFrom(...knownFields), value: fc.jsonValue({ maxDepth: 3 }) });
-    await fc.assert(fc.asyncProperty(mutation, async ({ field, value }) => {
-      await send(path, JSON.stringify({ ...valid, stream: false, [field]: value }));
-    }), { numRuns: 120 });
+    await fc.assert(
+      fc.asyncProperty(mutation, async ({ field, value }) => {
+        await send(path, JSON.stringify({ ...valid, stream: false, [field]: value }));
+      }),
+      { numRuns: 120 },
+    );
   });
 
   it('answers random bytes with a 4xx error', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
-      refused(await send(path, bytes));
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
+        refused(await send(path, bytes));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -35,11 +35,14 @@ describe('chat completions, non-stream', () => {
     expect(res.headers.get('x-request-id')).toBe('my-trace-42');
   });
 
-
   // The exact paths skip Express; every variant of them must still reach the same handler through it.
   it('answers the same on path variants: a query string (Azure-style clients), a trailing slash, other case', async () => {
     for (const path of ['/chat/completions?api-version=2024-10-21', '/chat/completions/', '/Chat/Completions']) {
-      const res = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages }) });
+      const res = await fetch(`${gw.baseURL}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages }),
+      });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('x-switchyard-route'), path).toBe('chat');
       expectSchema('CreateChatCompletionResponse', await res.json());
@@ -48,12 +51,28 @@ describe('chat completions, non-stream', () => {
   it('passes tools, tool_choice, response_format, n, stop, seed, user and unknown fields through unchanged', async () => {
     const sim = gw.sim('cloud');
     const body = {
-      model: 'mini', messages, n: 2, stop: ['zzz'], seed: 7, user: 'u-1', temperature: 0,
-      response_format: { type: 'text' }, vendor_extension: { keep: ['me', 1] },
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+      model: 'mini',
+      messages,
+      n: 2,
+      stop: ['zzz'],
+      seed: 7,
+      user: 'u-1',
+      temperature: 0,
+      response_format: { type: 'text' },
+      vendor_extension: { keep: ['me', 1] },
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+        },
+      ],
       tool_choice: 'auto',
     };
-    const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     const json = (await res.json()) as Record<string, any>;
     expectSchema('CreateChatCompletionResponse', json);
@@ -71,7 +90,12 @@ describe('chat completions, non-stream', () => {
     const data = await gw.client().chat.completions.create({
       model: 'mini',
       messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+        },
+      ],
       tool_choice: 'required',
     });
     expectSchema('CreateChatCompletionResponse', data);
@@ -100,7 +124,9 @@ describe('chat completions, streamed', () => {
   });
 
   it('adds the usage chunk when stream_options.include_usage is set', async () => {
-    const stream = await gw.client().chat.completions.create({ model: 'mini', messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await gw
+      .client()
+      .chat.completions.create({ model: 'mini', messages, stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     const last = chunks.at(-1)!;
@@ -128,7 +154,12 @@ describe('chat completions, streamed', () => {
     const runner = gw.client().chat.completions.stream({
       model: 'chat',
       messages: [{ role: 'user', content: 'What is the weather in Oslo?' }],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+        },
+      ],
       tool_choice: 'required',
     });
     const final = await runner.finalChatCompletion();

@@ -15,7 +15,11 @@ afterEach(() => {
 });
 
 function startCli(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: () => string }> {
-  child = spawn(process.execPath, ['bin/switchyard.mjs', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['bin/switchyard.mjs', ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -59,13 +63,17 @@ describe('switchyard start (the embedded default config)', () => {
     const { url, output } = await startCli(['start'], { PORT: '0', LOG_LEVEL: 'info' });
     const key = 'sk-client-secret-0123456789';
     const client = new OpenAI({ baseURL: url, apiKey: key, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'chat', messages: [{ role: 'user', content: 'Hello!' }] })
+      .withResponse();
     const requestId = response.headers.get('x-request-id')!;
     const closed = new Promise<number | null>((resolve) => child!.once('close', (code) => resolve(code)));
     child!.kill('SIGTERM');
     // 'close' comes after the process's output has been read to its end.
     expect(await closed).toBe(0);
-    const line = output().split('\n').find((l) => l.includes(requestId));
+    const line = output()
+      .split('\n')
+      .find((l) => l.includes(requestId));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ level: 'info', msg: 'request', requestId, route: 'chat', status: 200, stream: false });
     expect(output()).not.toContain(key);
@@ -85,7 +93,10 @@ describe('switchyard start (the embedded default config)', () => {
   });
 
   it('refuses to start on an invalid config, naming file:line:col', async () => {
-    child = spawn(process.execPath, ['bin/switchyard.mjs', 'start', '--config', 'test/fixtures/config/bad-route.yaml'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['bin/switchyard.mjs', 'start', '--config', 'test/fixtures/config/bad-route.yaml'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     expect(await exitCode(child)).toBe(1);

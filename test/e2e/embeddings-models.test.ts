@@ -28,7 +28,8 @@ describe('embeddings', () => {
 
   it('sends base64 on the wire when asked', async () => {
     const res = await fetch(`${gw.baseURL}/embeddings`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'embed', input: 'switchyard', encoding_format: 'base64' }),
     });
     const json = (await res.json()) as Record<string, any>;

@@ -14,10 +14,15 @@ async function post(path: string, body: string, headers: Record<string, string> 
   const json = (await res.json()) as Record<string, any>;
   expectSchema('ErrorResponse', json);
   expect(res.headers.get('x-request-id')).toBeTruthy();
-  return { status: res.status, error: json.error as { message: string; type: string; param: string | null; code: string | null }, headers: res.headers };
+  return {
+    status: res.status,
+    error: json.error as { message: string; type: string; param: string | null; code: string | null },
+    headers: res.headers,
+  };
 }
 
-const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chat = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 describe('client errors', () => {
   it('malformed JSON is a 400 invalid_json', async () => {
@@ -49,13 +54,19 @@ describe('client errors', () => {
   });
 
   it('the SDK raises BadRequestError for a 400', async () => {
-    const err = await gw.client().chat.completions.create({ model: 'chat', messages: [], stream: false }).catch((e: unknown) => e);
+    const err = await gw
+      .client()
+      .chat.completions.create({ model: 'chat', messages: [], stream: false })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).requestID).toMatch(/^req_/);
   });
 
   it('an unknown model is a 404 model_not_found (NotFoundError)', async () => {
-    const err = await gw.client().chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await gw
+      .client()
+      .chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });
   });
@@ -87,7 +98,10 @@ describe('upstream errors', () => {
   it('fails over to the fallback when the target fails before the first byte', async () => {
     gw.sim('gpu-a').setFaults([{ type: 'error', status: 500 }]);
     gw.sim('gpu-b').setFaults([{ type: 'error', status: 500 }]);
-    const { data, response } = await gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    const { data, response } = await gw
+      .client()
+      .chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] })
+      .withResponse();
     expect(data.model).toBe('gpt-4o-mini-2024-07-18');
     expect(response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
     // One retry on the pool (retries.same_deployment defaults to 1), then the fallback.
@@ -96,7 +110,10 @@ describe('upstream errors', () => {
 
   it('an upstream 429 becomes a RateLimitError with Retry-After and retry-after-ms', async () => {
     gw.sim('cloud').setFaults([{ type: 'error', status: 429, retry_after_s: 7 }]);
-    const err = await gw.client().chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await gw
+      .client()
+      .chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     const e = err as InstanceType<typeof OpenAI.RateLimitError>;
     expect(e.headers.get('retry-after')).toBe('7');
@@ -113,13 +130,19 @@ describe('upstream errors', () => {
     const reset = await post('/chat/completions', JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'x' }] }));
     expect(reset.status).toBe(502);
     expect(reset.error.message).toContain('mini@cloud');
-    const err = await gw.client().chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await gw
+      .client()
+      .chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
   });
 
   it('a hung upstream is cut at the deadline with a 504', async () => {
     gw.sim('cloud').setFaults([{ type: 'hang' }]);
-    const { status, error } = await post('/chat/completions', JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'x' }] }));
+    const { status, error } = await post(
+      '/chat/completions',
+      JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'x' }] }),
+    );
     expect(status).toBe(504);
     expect(error.code).toBe('timeout');
   });
@@ -150,16 +173,23 @@ describe('upstream errors', () => {
 
 describe('keys', () => {
   it('requires a configured key when keys exist, without echoing what was sent', async () => {
-    const keyed = await startTestGateway(demoConfig({ keys: 'keys:\n  - { name: team-a, key: "${TEAM_A_KEY}", routes: [mini] }' }), { TEAM_A_KEY: 'sk-team-a-000000000001' });
+    const keyed = await startTestGateway(demoConfig({ keys: 'keys:\n  - { name: team-a, key: "${TEAM_A_KEY}", routes: [mini] }' }), {
+      TEAM_A_KEY: 'sk-team-a-000000000001',
+    });
     try {
       const noKey = await fetch(`${keyed.baseURL}/models`);
       expect(noKey.status).toBe(401);
-      const wrong = await keyed.client({ apiKey: 'sk-wrong-key-guess-123' }).models.list().catch((e: unknown) => e);
+      const wrong = await keyed
+        .client({ apiKey: 'sk-wrong-key-guess-123' })
+        .models.list()
+        .catch((e: unknown) => e);
       expect(wrong).toBeInstanceOf(OpenAI.AuthenticationError);
       expect(JSON.stringify((wrong as InstanceType<typeof OpenAI.AuthenticationError>).error)).not.toContain('sk-wrong-key-guess');
       const good = keyed.client({ apiKey: 'sk-team-a-000000000001' });
       expect((await good.models.list()).data.map((m) => m.id)).toEqual(['mini']);
-      await expect(good.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      await expect(good.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+        OpenAI.NotFoundError,
+      );
       const ok = await good.chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }] });
       expect(ok.choices[0]!.message.content).toBeTruthy();
     } finally {

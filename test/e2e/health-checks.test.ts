@@ -27,11 +27,17 @@ afterAll(async () => {
   await gw?.close(1000);
 });
 
-
 describe('active health checks', () => {
   it('probe the health path, take a dead server out of the pool, and never fail a request on it', async () => {
     const pool = gw.deps.runtime.current.providers.get('pool')!.pool;
-    await pollUntil(() => gw.sim('a').recentRequests().some((r) => r.method === 'GET' && r.path === '/v1/models'), 'a health probe');
+    await pollUntil(
+      () =>
+        gw
+          .sim('a')
+          .recentRequests()
+          .some((r) => r.method === 'GET' && r.path === '/v1/models'),
+      'a health probe',
+    );
     expect(pool.endpoints.every((e) => e.healthy)).toBe(true);
 
     await gw.sim('b').close();
@@ -41,7 +47,10 @@ describe('active health checks', () => {
     expect(metrics).toContain(`switchyard_endpoint_healthy{provider="pool",endpoint="${b.url}"} 0`);
 
     for (let i = 0; i < 20; i += 1) {
-      const { response } = await gw.client().chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `hi ${i}` }] }).withResponse();
+      const { response } = await gw
+        .client()
+        .chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `hi ${i}` }] })
+        .withResponse();
       expect(response.headers.get('x-switchyard-attempts')).toBe('1');
     }
     const attempts = await gw.deps.metrics.attempts.get();

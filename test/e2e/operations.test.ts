@@ -25,12 +25,16 @@ describe('metrics', () => {
     const client = gw.client();
     await client.chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'count me' }] });
     const stream = await client.chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'count me' }], stream: true });
-    for await (const _ of stream) { /* consume */ }
+    for await (const _ of stream) {
+      /* consume */
+    }
     await client.chat.completions.create({ model: 'unknown-model', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(text).toMatch(/switchyard_requests_total\{route="mini",operation="chat",deployment="mini@cloud",status_class="2xx"\} 2/);
     expect(text).toMatch(/switchyard_requests_total\{route="none",operation="chat",deployment="none",status_class="4xx"\} 1/);
-    expect(text).toMatch(/switchyard_request_duration_seconds_count\{route="mini",operation="chat",deployment="mini@cloud",status_class="2xx",stream="true"\} 1/);
+    expect(text).toMatch(
+      /switchyard_request_duration_seconds_count\{route="mini",operation="chat",deployment="mini@cloud",status_class="2xx",stream="true"\} 1/,
+    );
     expect(text).toMatch(/switchyard_time_to_first_token_seconds_count\{route="mini",deployment="mini@cloud"\} 1/);
     expect(text).toMatch(/switchyard_upstream_attempts_total\{route="mini",deployment="mini@cloud",provider="cloud",outcome="success"\} 2/);
     expect(text).toMatch(/switchyard_tokens_total\{route="mini",deployment="mini@cloud",type="output"\} \d+/);
@@ -45,9 +49,14 @@ describe('metrics', () => {
 
 describe('graceful shutdown', () => {
   it('lets an in-flight stream finish, refuses new work, then closes', async () => {
-    const own = await startTestGateway(demoConfig().replace('output_tokens: 12, api_key', 'output_tokens: 40, api_key').replace(/tpot_ms: 1, output_tokens: 40/, 'tpot_ms: 10, output_tokens: 40'));
+    const own = await startTestGateway(
+      demoConfig()
+        .replace('output_tokens: 12, api_key', 'output_tokens: 40, api_key')
+        .replace(/tpot_ms: 1, output_tokens: 40/, 'tpot_ms: 10, output_tokens: 40'),
+    );
     const res = await fetch(`${own.baseURL}/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'long one' }], stream: true }),
     });
     const reading = readSse(res);

@@ -51,7 +51,13 @@ describe('Vercel AI SDK (@ai-sdk/openai, chat completions API)', () => {
         inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
       }),
     };
-    const args = { model: provider().chat('chat'), prompt: 'What is the weather in Oslo?', tools, toolChoice: 'required' as const, maxRetries: 0 };
+    const args = {
+      model: provider().chat('chat'),
+      prompt: 'What is the weather in Oslo?',
+      tools,
+      toolChoice: 'required' as const,
+      maxRetries: 0,
+    };
     const unary = await generateText(args);
     expect(unary.finishReason).toBe('tool-calls');
     expect(unary.toolCalls).toHaveLength(1);
@@ -80,7 +86,11 @@ describe('LangChain (@langchain/openai)', () => {
   const chat = (model = 'chat') => new ChatOpenAI({ model, apiKey: 'any-key', configuration: { baseURL: gw.baseURL }, maxRetries: 0 });
   const weatherTool = {
     type: 'function' as const,
-    function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
   };
   const collect = async (stream: AsyncIterable<AIMessageChunk>) => {
     let merged: AIMessageChunk | undefined;
@@ -144,7 +154,10 @@ describe('LangChain (@langchain/openai)', () => {
       expect(vector).toHaveLength(query.length);
       vector.forEach((v, i) => expect(v).toBeCloseTo(direct.data[d + 1]!.embedding[i]!, 6));
     });
-    const seen = gw.sim('embed').recentRequests().map((r) => (r.body as Record<string, unknown>)['encoding_format']);
+    const seen = gw
+      .sim('embed')
+      .recentRequests()
+      .map((r) => (r.body as Record<string, unknown>)['encoding_format']);
     expect(seen).toEqual(['base64', 'float', 'base64']);
   });
 });
@@ -152,9 +165,15 @@ describe('LangChain (@langchain/openai)', () => {
 describe('curl', () => {
   it('gets a streamed answer framed as OpenAI frames it', async () => {
     const { stdout } = await promisify(execFile)('curl', [
-      '-sS', '-N', '--max-time', '10', `${gw.baseURL}/chat/completions`,
-      '-H', 'content-type: application/json',
-      '-d', JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: prompt }] }),
+      '-sS',
+      '-N',
+      '--max-time',
+      '10',
+      `${gw.baseURL}/chat/completions`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: prompt }] }),
     ]);
     const events = stdout.split('\n\n').filter((e) => e.length > 0);
     expect(events.length).toBeGreaterThan(2);

@@ -45,9 +45,12 @@ routes:
 
 const gw = useTestGateway(config);
 
-const ask = (model: string) => gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'route me' }] }).withResponse();
+const ask = (model: string) =>
+  gw
+    .client()
+    .chat.completions.create({ model, messages: [{ role: 'user', content: 'route me' }] })
+    .withResponse();
 const breakerOf = (id: string) => gw.deps.runtime.current.deployments.get(id)!.health.breaker;
-
 
 describe('circuit breaker', () => {
   it('opens at its threshold, drops out of plans, and one trial closes it after recovery', async () => {
@@ -138,8 +141,14 @@ describe('strategies', () => {
 describe('soak with random faults', () => {
   it('gives every request exactly one answer or one error, and leaves no breaker stuck open', async () => {
     gw.sim('a').setFaults([{ type: 'error', status: 500, probability: 0.3 }]);
-    gw.sim('b').setFaults([{ type: 'reset', probability: 0.2 }, { type: 'cut', after_chunks: 2, probability: 0.1 }]);
-    gw.sim('c').setFaults([{ type: 'error', status: 503, probability: 0.2 }, { type: 'stall', after_chunks: 1, probability: 0.05 }]);
+    gw.sim('b').setFaults([
+      { type: 'reset', probability: 0.2 },
+      { type: 'cut', after_chunks: 2, probability: 0.1 },
+    ]);
+    gw.sim('c').setFaults([
+      { type: 'error', status: 503, probability: 0.2 },
+      { type: 'stall', after_chunks: 1, probability: 0.05 },
+    ]);
     const client = gw.client();
     const total = 1500;
     let next = 0;
@@ -153,7 +162,11 @@ describe('soak with random faults', () => {
             const r = await client.chat.completions.create({ model: 'pool', messages: [{ role: 'user', content: `soak ${i}` }] });
             expect(r.choices[0]!.finish_reason).toBe('stop');
           } else {
-            const stream = await client.chat.completions.create({ model: 'pool', stream: true, messages: [{ role: 'user', content: `soak ${i}` }] });
+            const stream = await client.chat.completions.create({
+              model: 'pool',
+              stream: true,
+              messages: [{ role: 'user', content: `soak ${i}` }],
+            });
             let finish: string | null | undefined;
             for await (const chunk of stream) finish = chunk.choices[0]?.finish_reason ?? finish;
             expect(finish).toBe('stop');

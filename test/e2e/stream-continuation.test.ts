@@ -62,7 +62,11 @@ describe('stream continuation', () => {
     expect(got.roles).toBe(1);
     expect(got.finishes).toBe(1);
     expect(got.ids).toBe(1);
-    const sent = gw.sim('v2').recentRequests().at(-1)!.body as { messages: Array<{ role: string; content: string }>; continue_final_message: boolean; add_generation_prompt: boolean };
+    const sent = gw.sim('v2').recentRequests().at(-1)!.body as {
+      messages: Array<{ role: string; content: string }>;
+      continue_final_message: boolean;
+      add_generation_prompt: boolean;
+    };
     expect(sent.continue_final_message).toBe(true);
     expect(sent.add_generation_prompt).toBe(false);
     expect(sent.messages.at(-1)!.role).toBe('assistant');
@@ -71,7 +75,8 @@ describe('stream continuation', () => {
   });
 
   it('replays a deterministic request elsewhere, holding back what the client already has', async () => {
-    const reference = (await gw.client().chat.completions.create({ model: 'reference', messages, temperature: 0 })).choices[0]!.message.content!;
+    const reference = (await gw.client().chat.completions.create({ model: 'reference', messages, temperature: 0 })).choices[0]!.message
+      .content!;
     gw.sim('v1').setFaults([{ type: 'stall', after_chunks: 6 }]);
     const got = await streamText('replay', { temperature: 0 });
     expect(got.text).toBe(reference);
@@ -91,7 +96,9 @@ describe('stream continuation', () => {
     expect(stats.errorRate).toBe(0);
     expect(stats.latencyMs).toBeGreaterThan(0);
     const { values } = await gw.deps.metrics.failovers.get();
-    expect(values.find((v) => v.labels.route === 'prefill' && v.labels.from === 'first' && v.labels.to === 'second')?.value).toBeGreaterThanOrEqual(1);
+    expect(
+      values.find((v) => v.labels.route === 'prefill' && v.labels.from === 'first' && v.labels.to === 'second')?.value,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('records a continuation cut by the request deadline as a timeout, and ends the stream with an error event', async () => {
@@ -116,8 +123,13 @@ describe('stream continuation', () => {
 describe('the vLLM simulator, like vLLM', () => {
   it('refuses continue_final_message while add_generation_prompt is on', async () => {
     const res = await fetch(`${gw.sim('v2').url}/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'llama', messages: [...messages, { role: 'assistant', content: 'Lorem' }], continue_final_message: true }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'llama',
+        messages: [...messages, { role: 'assistant', content: 'Lorem' }],
+        continue_final_message: true,
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('add_generation_prompt');

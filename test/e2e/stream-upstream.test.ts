@@ -32,7 +32,12 @@ routes:
 
 const gw = useTestGateway(config);
 
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function' as const,
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  },
+];
 
 describe('stream_upstream', () => {
   it('answers non-stream clients with the same schema-valid body a non-stream upstream gives', async () => {
@@ -42,7 +47,12 @@ describe('stream_upstream', () => {
     expectSchema('CreateChatCompletionResponse', viaStream);
     expect(viaStream.choices.map((c) => c.message.content)).toEqual(direct.choices.map((c) => c.message.content));
     expect(viaStream.usage).toEqual(direct.usage);
-    const call = await gw.client().chat.completions.create({ model: 'guarded', messages: [{ role: 'user', content: 'weather in Rome?' }], tools, tool_choice: 'required' });
+    const call = await gw.client().chat.completions.create({
+      model: 'guarded',
+      messages: [{ role: 'user', content: 'weather in Rome?' }],
+      tools,
+      tool_choice: 'required',
+    });
     expectSchema('CreateChatCompletionResponse', call);
     const fn = call.choices[0]!.message.tool_calls![0]!;
     if (fn.type !== 'function') throw new Error('expected a function call');

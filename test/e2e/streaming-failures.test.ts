@@ -14,10 +14,13 @@ const gw = useTestGateway(demoConfig({ timeouts: 'timeouts: { first_token_ms: 50
 const streamBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'tell me a story' }], stream: true });
 
 async function rawStream(model: string) {
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody(model) });
+  const res = await fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: streamBody(model),
+  });
   return { res, events: await readSse(res) };
 }
-
 
 describe('before the first byte', () => {
   it('fails over invisibly when the pool resets connections', async () => {
@@ -62,7 +65,9 @@ describe('after the first byte', () => {
     gw.sim('cloud').setFaults([{ type: 'cut', after_chunks: 3 }]);
     const stream = await gw.client().chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'x' }], stream: true });
     const err = await (async () => {
-      for await (const _ of stream) { /* consume */ }
+      for await (const _ of stream) {
+        /* consume */
+      }
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
   });
@@ -110,7 +115,12 @@ describe('client abort', () => {
   it('aborts the upstream request as soon as the client leaves', async () => {
     gw.sim('cloud').setFaults([{ type: 'stall', after_chunks: 1 }]);
     const controller = new AbortController();
-    const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody('mini'), signal: controller.signal });
+    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: streamBody('mini'),
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     controller.abort();

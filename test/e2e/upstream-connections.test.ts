@@ -32,7 +32,9 @@ beforeAll(() => {
 describe('upstream connections', () => {
   it('are reused by consecutive streams that end after [DONE]', async () => {
     for (let i = 0; i < 5; i += 1) {
-      const stream = await env.gw.client().chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `hi ${i}` }] });
+      const stream = await env.gw
+        .client()
+        .chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `hi ${i}` }] });
       let text = '';
       for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
       expect(text).toBe('hello');

@@ -12,26 +12,29 @@ import { readSse, useUpstreamGateway } from '../support/gateway.js';
 /** What the upstream sends for the next request, as SSE body fragments written one by one. */
 let script: string[] = [];
 
-const env = useUpstreamGateway((req, res) => {
-  req.resume();
-  // Fire and forget: a listener's returned promise is dropped by the emitter; `void` says so.
-  req.on('end', () => {
-    void (async () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const fragment of script) {
-        res.write(fragment);
-        await new Promise((r) => setImmediate(r));
-      }
-      res.end();
-    })();
-  });
-}, {
-  routes: `  r:
+const env = useUpstreamGateway(
+  (req, res) => {
+    req.resume();
+    // Fire and forget: a listener's returned promise is dropped by the emitter; `void` says so.
+    req.on('end', () => {
+      void (async () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const fragment of script) {
+          res.write(fragment);
+          await new Promise((r) => setImmediate(r));
+        }
+        res.end();
+      })();
+    });
+  },
+  {
+    routes: `  r:
     targets: [d]
     stream_upstream: true
     retries: { same_deployment: 0 }
     timeouts: { first_token_ms: 2000, idle_ms: 2000, total_ms: 5000 }`,
-});
+  },
+);
 
 const chunk = (delta: Record<string, unknown>, finish: string | null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -47,7 +50,9 @@ const fragment = fc.oneof(
   fc.constant('data: {"choices": [{"delta": {"content": "half'),
   fc.string({ maxLength: 40 }).map((s) => `data: ${s}\n\n`),
   fc.string({ maxLength: 40 }),
-  fc.constant(`data: ${JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`),
+  fc.constant(
+    `data: ${JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`,
+  ),
 );
 
 const body = (stream: boolean) => JSON.stringify({ model: 'r', stream, messages: [{ role: 'user', content: 'hi' }] });
@@ -58,7 +63,12 @@ describe('an upstream that streams anything', () => {
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
         env.gw.reload(undefined, { freshState: true }); // fresh breaker and ejection state: every run reaches the upstream
-        const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(true), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${env.gw.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body(true),
+          signal: AbortSignal.timeout(10_000),
+        });
         if (res.status !== 200) {
           expect(res.status).toBeGreaterThanOrEqual(500);
           expectSchema('ErrorResponse', await res.json());
@@ -87,7 +97,12 @@ describe('an upstream that streams anything', () => {
       fc.asyncProperty(fc.array(fragment, { maxLength: 12 }), async (fragments) => {
         script = fragments;
         env.gw.reload(undefined, { freshState: true }); // fresh breaker and ejection state: every run reaches the upstream
-        const res = await fetch(`${env.gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(false), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${env.gw.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body(false),
+          signal: AbortSignal.timeout(10_000),
+        });
         const json = (await res.json()) as Record<string, unknown>;
         if (res.status === 200) {
           expectSchema('CreateChatCompletionResponse', json);

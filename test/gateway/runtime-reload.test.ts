@@ -10,7 +10,8 @@ import { loadConfigText } from '../../config/loader.js';
 import type { Config } from '../../config/schema.js';
 
 function config(extra: { aModel?: string; aPrice?: number; aBreaker?: string; strategy?: string } = {}): Config {
-  const loaded = loadConfigText(`
+  const loaded = loadConfigText(
+    `
 version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
@@ -19,7 +20,10 @@ deployments:
   b: { provider: p, model: m2 }
 routes:
   r: { strategy: ${extra.strategy ?? 'weighted'}, targets: [a, b] }
-`, 'reload.yaml', {});
+`,
+    'reload.yaml',
+    {},
+  );
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   return loaded.config;
 }
@@ -51,8 +55,16 @@ describe('runtime reload', () => {
   it('starts fresh for a deployment whose model or breaker settings changed, and without a previous runtime', () => {
     const before = build(config());
     before.deployments.get('a')!.health.breaker.forced = 'open';
-    expect(build(config({ aModel: 'm9' }), before).deployments.get('a')!.health.available(performance.now())).toBe(true);
-    expect(build(config({ aBreaker: '{ error_percent: 20 }' }), before).deployments.get('a')!.health.available(performance.now())).toBe(true);
+    expect(
+      build(config({ aModel: 'm9' }), before)
+        .deployments.get('a')!
+        .health.available(performance.now()),
+    ).toBe(true);
+    expect(
+      build(config({ aBreaker: '{ error_percent: 20 }' }), before)
+        .deployments.get('a')!
+        .health.available(performance.now()),
+    ).toBe(true);
     expect(build(config()).deployments.get('a')!.health.available(performance.now())).toBe(true);
     // The unchanged deployment next to it keeps its own state object.
     expect(build(config({ aModel: 'm9' }), before).deployments.get('b')!.health).toBe(before.deployments.get('b')!.health);

@@ -8,7 +8,13 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject(Buffer.from('{"model":"m","n":1}'))).toEqual({ model: 'm', n: 1 });
   });
 
-  it.each([['', 'invalid_json'], ['{"a":', 'invalid_json'], ['[1]', 'invalid_type'], ['"x"', 'invalid_type'], ['null', 'invalid_type']])('refuses %j with %s', (text, code) => {
+  it.each([
+    ['', 'invalid_json'],
+    ['{"a":', 'invalid_json'],
+    ['[1]', 'invalid_type'],
+    ['"x"', 'invalid_type'],
+    ['null', 'invalid_type'],
+  ])('refuses %j with %s', (text, code) => {
     try {
       parseJsonObject(Buffer.from(text));
       throw new Error('expected an error');
@@ -20,7 +26,9 @@ describe('parseJsonObject', () => {
   });
 
   it('drops __proto__ and constructor.prototype keys so a later merge cannot pollute prototypes', () => {
-    const parsed = parseJsonObject(Buffer.from('{"model":"m","__proto__":{"polluted":1},"nested":{"constructor":{"prototype":{"polluted":2}},"__proto__":{"x":1}}}'));
+    const parsed = parseJsonObject(
+      Buffer.from('{"model":"m","__proto__":{"polluted":1},"nested":{"constructor":{"prototype":{"polluted":2}},"__proto__":{"x":1}}}'),
+    );
     const merged = Object.assign({}, parsed, parsed.nested as object);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((merged as Record<string, unknown>).polluted).toBeUndefined();

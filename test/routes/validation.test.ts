@@ -28,8 +28,18 @@ describe('chat validation', () => {
     ['unknown role', { model: 'm', messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
     ['user without content', { model: 'm', messages: [{ role: 'user' }] }, 'messages[0].content', 'missing_required_parameter'],
     ['content of wrong type', { model: 'm', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'invalid_type'],
-    ['part without type', { model: 'm', messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'messages[0].content[0].type', 'missing_required_parameter'],
-    ['tool without tool_call_id', { model: 'm', messages: [...user, { role: 'tool', content: 'r' }] }, 'messages[1].tool_call_id', 'missing_required_parameter'],
+    [
+      'part without type',
+      { model: 'm', messages: [{ role: 'user', content: [{ text: 'x' }] }] },
+      'messages[0].content[0].type',
+      'missing_required_parameter',
+    ],
+    [
+      'tool without tool_call_id',
+      { model: 'm', messages: [...user, { role: 'tool', content: 'r' }] },
+      'messages[1].tool_call_id',
+      'missing_required_parameter',
+    ],
     ['temperature a string', { model: 'm', messages: user, temperature: 'hot' }, 'temperature', 'invalid_type'],
     ['temperature too high', { model: 'm', messages: user, temperature: 2.5 }, 'temperature', 'invalid_value'],
     ['top_p negative', { model: 'm', messages: user, top_p: -0.1 }, 'top_p', 'invalid_value'],
@@ -39,13 +49,28 @@ describe('chat validation', () => {
     ['stop too many', { model: 'm', messages: user, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', 'invalid_value'],
     ['stop element', { model: 'm', messages: user, stop: ['a', 1] }, 'stop[1]', 'invalid_type'],
     ['stream not boolean', { model: 'm', messages: user, stream: 'yes' }, 'stream', 'invalid_type'],
-    ['stream_options without stream', { model: 'm', messages: user, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
+    [
+      'stream_options without stream',
+      { model: 'm', messages: user, stream_options: { include_usage: true } },
+      'stream_options',
+      'invalid_value',
+    ],
     ['tools not an array', { model: 'm', messages: user, tools: {} }, 'tools', 'invalid_type'],
     ['tool of unknown type', { model: 'm', messages: user, tools: [{ type: 'magic' }] }, 'tools[0].type', 'invalid_value'],
-    ['tool without name', { model: 'm', messages: user, tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name', 'missing_required_parameter'],
+    [
+      'tool without name',
+      { model: 'm', messages: user, tools: [{ type: 'function', function: {} }] },
+      'tools[0].function.name',
+      'missing_required_parameter',
+    ],
     ['tool_choice unknown', { model: 'm', messages: user, tool_choice: 'sometimes' }, 'tool_choice', 'invalid_value'],
     ['response_format type', { model: 'm', messages: user, response_format: { type: 'yaml' } }, 'response_format.type', 'invalid_value'],
-    ['json_schema without name', { model: 'm', messages: user, response_format: { type: 'json_schema', json_schema: {} } }, 'response_format.json_schema.name', 'missing_required_parameter'],
+    [
+      'json_schema without name',
+      { model: 'm', messages: user, response_format: { type: 'json_schema', json_schema: {} } },
+      'response_format.json_schema.name',
+      'missing_required_parameter',
+    ],
     ['top_logprobs too high', { model: 'm', messages: user, top_logprobs: 21 }, 'top_logprobs', 'invalid_value'],
   ];
   it.each(table)('%s', (_name, body, param, code) => {
@@ -58,8 +83,19 @@ describe('chat validation', () => {
 
   it('accepts a full, valid request and reports stream flags', () => {
     const ok = validators.chat({
-      model: 'chat', messages: [{ role: 'system', content: 's' }, { role: 'user', content: [{ type: 'text', text: 'x' }] }, { role: 'assistant', content: null, tool_calls: [] }, { role: 'tool', tool_call_id: 'c', content: 'r' }],
-      stream: true, stream_options: { include_usage: true }, temperature: 0, n: 2, stop: 'x', unknown_vendor_field: { a: 1 },
+      model: 'chat',
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: [{ type: 'text', text: 'x' }] },
+        { role: 'assistant', content: null, tool_calls: [] },
+        { role: 'tool', tool_call_id: 'c', content: 'r' },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0,
+      n: 2,
+      stop: 'x',
+      unknown_vendor_field: { a: 1 },
     });
     expect(ok).toEqual({ model: 'chat', stream: true, includeUsage: true });
   });
@@ -76,6 +112,10 @@ describe('completions and embeddings validation', () => {
 
   it('accepts valid bodies', () => {
     expect(validators.completions({ model: 'm', prompt: 'Once', stream: true })).toEqual({ model: 'm', stream: true, includeUsage: false });
-    expect(validators.embeddings({ model: 'm', input: ['a', 'b'], encoding_format: 'base64', dimensions: 8 })).toEqual({ model: 'm', stream: false, includeUsage: false });
+    expect(validators.embeddings({ model: 'm', input: ['a', 'b'], encoding_format: 'base64', dimensions: 8 })).toEqual({
+      model: 'm',
+      stream: false,
+      includeUsage: false,
+    });
   });
 });

@@ -45,7 +45,10 @@ describe('switchyard sim', () => {
     const stdout = capture();
     const stop = new AbortController();
     try {
-      const exit = runSimCommand(['--kind', 'vllm', '--port', '0', '--model', 'llama', '--api-key-env', 'SWITCHYARD_TEST_SIM_KEY'], { stdout, signal: stop.signal });
+      const exit = runSimCommand(['--kind', 'vllm', '--port', '0', '--model', 'llama', '--api-key-env', 'SWITCHYARD_TEST_SIM_KEY'], {
+        stdout,
+        signal: stop.signal,
+      });
       await pollUntil(() => /http:\/\/\S+\/v1/.test(stdout.text), 'the URL to be printed');
       const url = /(http:\/\/\S+\/v1)/.exec(stdout.text)![1]!;
       expect((await fetch(`${url}/models`)).status).toBe(401);

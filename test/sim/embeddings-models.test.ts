@@ -41,18 +41,35 @@ describe('embeddings', () => {
   });
 
   it('sends base64 of little-endian float32 when asked, and honours dimensions', async () => {
-    const res = await post(sim, '/embeddings', { model: 'text-embedding-3-small', input: 'hello', encoding_format: 'base64', dimensions: 8 }, { headers: auth });
-    const body = await res.json() as { data: Array<{ embedding: string }> };
+    const res = await post(
+      sim,
+      '/embeddings',
+      { model: 'text-embedding-3-small', input: 'hello', encoding_format: 'base64', dimensions: 8 },
+      { headers: auth },
+    );
+    const body = (await res.json()) as { data: Array<{ embedding: string }> };
     expectSchema('CreateEmbeddingResponse', { ...body, data: body.data.map((d) => ({ ...d, embedding: [] })) });
     const bytes = Buffer.from(body.data[0]!.embedding, 'base64');
     const decoded = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
     expect(decoded).toHaveLength(8);
-    const again = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello', dimensions: 8, encoding_format: 'float' });
+    const again = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'hello',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
     expect(again.data[0]!.embedding).toEqual(decoded);
   });
 
   it('accepts token arrays and rejects a malformed input with a 400 envelope', async () => {
-    const tokens = await client.embeddings.create({ model: 'text-embedding-3-small', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' });
+    const tokens = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      encoding_format: 'float',
+    });
     expect(tokens.usage.prompt_tokens).toBe(5);
     const bad = await post(sim, '/embeddings', { model: 'text-embedding-3-small', input: [1, 'x'] }, { headers: auth });
     expect(bad.status).toBe(400);
@@ -79,7 +96,14 @@ describe('models', () => {
     expect(res.status).toBe(404);
     const body = await res.json();
     expectSchema('ErrorResponse', body);
-    expect(body).toEqual({ error: { message: 'The model `gpt-5` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } });
+    expect(body).toEqual({
+      error: {
+        message: 'The model `gpt-5` does not exist or you do not have access to it.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'model_not_found',
+      },
+    });
   });
 });
 

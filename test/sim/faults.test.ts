@@ -26,8 +26,10 @@ const stream = (extra: Record<string, unknown> = {}, signal?: AbortSignal) =>
   post(sim, '/chat/completions', chatRequest(MODEL, { stream: true, ...extra }), signal ? { signal } : {});
 
 describe('faults before the answer', () => {
-  it('error: the status, the kind\'s error body, Retry-After and retry-after-ms', async () => {
-    sim.setFaults([{ type: 'error', status: 429, retry_after_s: 7, retry_after_ms: 6500, message: 'Slow down', code: 'rate_limit_exceeded' }]);
+  it("error: the status, the kind's error body, Retry-After and retry-after-ms", async () => {
+    sim.setFaults([
+      { type: 'error', status: 429, retry_after_s: 7, retry_after_ms: 6500, message: 'Slow down', code: 'rate_limit_exceeded' },
+    ]);
     const res = await post(sim, '/chat/completions', chatRequest(MODEL));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
@@ -36,7 +38,9 @@ describe('faults before the answer', () => {
     expectSchema('ErrorResponse', body);
     expect(body).toEqual({ error: { message: 'Slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } });
     const client = new OpenAI({ baseURL: sim.url, apiKey: 'x', maxRetries: 0 });
-    await expect(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    );
     expect(sim.stats().faultsApplied).toBe(2);
   });
 
@@ -119,7 +123,14 @@ describe('faults in a stream', () => {
     const events = dataEvents(text);
     const bad = events.indexOf('{"choices": [oops');
     expect(bad).toBeGreaterThan(0);
-    expect(contentChunks(events.slice(0, bad).map((e) => `data: ${e}\n\n`).join(''))).toBe(2);
+    expect(
+      contentChunks(
+        events
+          .slice(0, bad)
+          .map((e) => `data: ${e}\n\n`)
+          .join(''),
+      ),
+    ).toBe(2);
     expect(events.at(-1)).toBe('[DONE]');
     expect(contentChunks(text.replace('data: {"choices": [oops\n\n', ''))).toBe(6);
   });
@@ -184,7 +195,11 @@ describe('fault selection', () => {
   });
 
   it('matches by operation; the default spares embeddings, and stream-only faults spare non-stream requests', async () => {
-    sim.setFaults([{ type: 'error', status: 503, operation: 'embeddings', count: 1 }, { type: 'no_done', count: 1 }, { type: 'error', status: 502 }]);
+    sim.setFaults([
+      { type: 'error', status: 503, operation: 'embeddings', count: 1 },
+      { type: 'no_done', count: 1 },
+      { type: 'error', status: 502 },
+    ]);
     expect((await post(sim, '/embeddings', { model: MODEL, input: 'a' })).status).toBe(503);
     expect((await post(sim, '/chat/completions', chatRequest(MODEL))).status).toBe(502);
     expect((await post(sim, '/embeddings', { model: MODEL, input: 'a' })).status).toBe(200);
@@ -224,17 +239,28 @@ describe('fault selection', () => {
 
 describe('admin API', () => {
   it('sets, lists and clears faults over HTTP, rejecting invalid ones', async () => {
-    const set = (body: unknown) => fetch(`${sim.origin}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const set = (body: unknown) =>
+      fetch(`${sim.origin}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await set({ type: 'hang', count: 1 })).status).toBe(200);
     expect(await (await fetch(`${sim.origin}/sim/faults`)).json()).toEqual({ faults: [{ type: 'hang', count: 1 }] });
-    const two: Fault[] = [{ type: 'cut', after_chunks: 1 }, { type: 'error', status: 503, retry_after_s: 1 }];
+    const two: Fault[] = [
+      { type: 'cut', after_chunks: 1 },
+      { type: 'error', status: 503, retry_after_s: 1 },
+    ];
     expect(await (await set({ faults: two })).json()).toEqual({ faults: two });
-    for (const invalid of [{ type: 'explode' }, { type: 'cut' }, { type: 'error', status: 200 }, { type: 'hang', probability: 2 }, { type: 'hang', extra: 1 }, { faults: 'x' }]) {
+    for (const invalid of [
+      { type: 'explode' },
+      { type: 'cut' },
+      { type: 'error', status: 200 },
+      { type: 'hang', probability: 2 },
+      { type: 'hang', extra: 1 },
+      { faults: 'x' },
+    ]) {
       const res = await set(invalid);
       expect(res.status).toBe(400);
       expectSchema('ErrorResponse', await res.json());
     }
-    expect((await (await fetch(`${sim.origin}/sim/faults`)).json() as { faults: unknown[] }).faults).toHaveLength(2);
+    expect(((await (await fetch(`${sim.origin}/sim/faults`)).json()) as { faults: unknown[] }).faults).toHaveLength(2);
     expect((await fetch(`${sim.origin}/sim/faults`, { method: 'DELETE' })).status).toBe(200);
     expect(await (await fetch(`${sim.origin}/sim/faults`)).json()).toEqual({ faults: [] });
     expect(() => sim.setFaults([{ type: 'stall' } as unknown as Fault])).toThrow(/after_chunks/);
@@ -245,7 +271,9 @@ describe('admin API', () => {
     await fetch(`${sim.url}/models`);
     const stats = await (await fetch(`${sim.origin}/sim/stats`)).json();
     expect(stats).toMatchObject({ requests: 2, byOperation: { chat: 1, models: 1 }, completed: 2, inFlight: 0 });
-    const recent = await (await fetch(`${sim.origin}/sim/requests`)).json() as { requests: Array<{ method: string; path: string; body: unknown }> };
+    const recent = (await (await fetch(`${sim.origin}/sim/requests`)).json()) as {
+      requests: Array<{ method: string; path: string; body: unknown }>;
+    };
     expect(recent.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/chat/completions', 'GET /v1/models']);
     expect(recent.requests[0]!.body).toMatchObject({ model: MODEL });
     expect((await fetch(`${sim.origin}/sim/stats`, { method: 'DELETE' })).status).toBe(200);

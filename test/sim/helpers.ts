@@ -10,11 +10,19 @@ export interface ErrorBody {
 
 export const chatRequest = (model: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   model,
-  messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Tell me a story about trains.' }],
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Tell me a story about trains.' },
+  ],
   ...extra,
 });
 
-export function post(sim: RunningSimulator, path: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export function post(
+  sim: RunningSimulator,
+  path: string,
+  body: unknown,
+  init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   return fetch(`${sim.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },
@@ -33,7 +41,9 @@ export function dataEvents(text: string): string[] {
 
 /** Parsed JSON chunks of an SSE text, `[DONE]` excluded. */
 export function jsonChunks(text: string): Array<Record<string, unknown>> {
-  return dataEvents(text).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d) as Record<string, unknown>);
+  return dataEvents(text)
+    .filter((d) => d !== '[DONE]')
+    .map((d) => JSON.parse(d) as Record<string, unknown>);
 }
 
 /** Counts content-bearing chat chunks (a delta with text content). */

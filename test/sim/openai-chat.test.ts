@@ -29,7 +29,11 @@ const weatherTool = {
     description: 'Current weather for a place',
     parameters: {
       type: 'object',
-      properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer', minimum: 1 } },
+      properties: {
+        location: { type: 'string' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+        days: { type: 'integer', minimum: 1 },
+      },
       required: ['location', 'unit', 'days'],
       additionalProperties: false,
     },
@@ -87,7 +91,13 @@ describe('streamed chat', () => {
     const text = await res.text();
     const events = dataEvents(text);
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = jsonChunks(text) as Array<{ id: string; created: number; object: string; choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown }>;
+    const chunks = jsonChunks(text) as Array<{
+      id: string;
+      created: number;
+      object: string;
+      choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>;
+      usage?: unknown;
+    }>;
     for (const c of chunks) expectSchema('CreateChatCompletionStreamResponse', c);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
@@ -99,8 +109,13 @@ describe('streamed chat', () => {
   });
 
   it('adds one usage chunk with no choices before [DONE] only when include_usage is asked', async () => {
-    const text = await (await post(sim, '/chat/completions', chatRequest(MODEL, { stream: true, stream_options: { include_usage: true } }))).text();
-    const chunks = jsonChunks(text) as Array<{ choices: unknown[]; usage?: { completion_tokens: number; prompt_tokens: number; total_tokens: number } }>;
+    const text = await (
+      await post(sim, '/chat/completions', chatRequest(MODEL, { stream: true, stream_options: { include_usage: true } }))
+    ).text();
+    const chunks = jsonChunks(text) as Array<{
+      choices: unknown[];
+      usage?: { completion_tokens: number; prompt_tokens: number; total_tokens: number };
+    }>;
     const last = chunks.at(-1)!;
     expectSchema('CreateChatCompletionStreamResponse', last);
     expect(last.choices).toEqual([]);
@@ -144,7 +159,11 @@ describe('streamed chat', () => {
 
 describe('tools', () => {
   it('calls the tool (non-stream) with arguments built from its schema', async () => {
-    const res = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools: [weatherTool] });
+    const res = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+      tools: [weatherTool],
+    });
     expectSchema('CreateChatCompletionResponse', JSON.parse(JSON.stringify(res)));
     const choice = res.choices[0]!;
     expect(choice.finish_reason).toBe('tool_calls');
@@ -157,25 +176,52 @@ describe('tools', () => {
   });
 
   it('answers in text when tool_choice is auto and nothing asks for a tool, and calls when required', async () => {
-    const text = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], tools: [weatherTool] });
+    const text = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hello there' }],
+      tools: [weatherTool],
+    });
     expect(text.choices[0]!.finish_reason).toBe('stop');
     expect(text.choices[0]!.message.tool_calls).toBeUndefined();
-    const forced = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], tools: [weatherTool], tool_choice: 'required' });
+    const forced = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hello there' }],
+      tools: [weatherTool],
+      tool_choice: 'required',
+    });
     expect(forced.choices[0]!.finish_reason).toBe('tool_calls');
-    const none = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'weather?' }], tools: [weatherTool], tool_choice: 'none' });
+    const none = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools: [weatherTool],
+      tool_choice: 'none',
+    });
     expect(none.choices[0]!.finish_reason).toBe('stop');
   });
 
   it("streams the call in fragments that the SDK's .stream() helper assembles and parses", async () => {
-    const raw = await (await post(sim, '/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'use the tool' }], tools: [weatherTool], stream: true })).text();
+    const raw = await (
+      await post(sim, '/chat/completions', {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'use the tool' }],
+        tools: [weatherTool],
+        stream: true,
+      })
+    ).text();
     const chunks = jsonChunks(raw) as Array<{ choices: Array<{ delta: { tool_calls?: Array<Record<string, unknown>> } }> }>;
     for (const c of chunks) expectSchema('CreateChatCompletionStreamResponse', c);
     const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     expect(deltas[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather', arguments: '' } });
     expect(deltas.length).toBeGreaterThanOrEqual(4);
-    expect(deltas.slice(1).every((d) => d['id'] === undefined && typeof (d['function'] as { arguments: string }).arguments === 'string')).toBe(true);
+    expect(
+      deltas.slice(1).every((d) => d['id'] === undefined && typeof (d['function'] as { arguments: string }).arguments === 'string'),
+    ).toBe(true);
 
-    const stream = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'What is the weather like?' }], tools: [weatherTool] });
+    const stream = client.chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'What is the weather like?' }],
+      tools: [weatherTool],
+    });
     const final = await stream.finalChatCompletion();
     const call = final.choices[0]!.message.tool_calls?.[0];
     if (call?.type !== 'function') throw new Error('expected a function call');
@@ -186,7 +232,9 @@ describe('tools', () => {
 
 describe('legacy completions', () => {
   it('answers with CreateCompletionResponse, streamed as text_completion chunks', async () => {
-    const body = (await (await post(sim, '/completions', { model: MODEL, prompt: 'Once upon a time', max_tokens: 4 })).json()) as OpenAI.Completion;
+    const body = (await (
+      await post(sim, '/completions', { model: MODEL, prompt: 'Once upon a time', max_tokens: 4 })
+    ).json()) as OpenAI.Completion;
     expectSchema('CreateCompletionResponse', body);
     expect(body.choices[0]!.finish_reason).toBe('length');
     const text = await (await post(sim, '/completions', { model: MODEL, prompt: 'Once upon a time', max_tokens: 4, stream: true })).text();
@@ -194,7 +242,10 @@ describe('legacy completions', () => {
     for (const c of chunks) {
       // The spec says streamed chunks share this schema, but its finish_reason is not nullable while
       // OpenAI's own streams send null until the last chunk: only that mismatch is patched here.
-      expectSchema('CreateCompletionResponse', { ...c, choices: c.choices.map((ch) => ({ ...ch, finish_reason: ch.finish_reason ?? 'stop' })) });
+      expectSchema('CreateCompletionResponse', {
+        ...c,
+        choices: c.choices.map((ch) => ({ ...ch, finish_reason: ch.finish_reason ?? 'stop' })),
+      });
     }
     expect(chunks.every((c) => c.object === 'text_completion')).toBe(true);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('length');

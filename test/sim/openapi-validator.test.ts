@@ -7,11 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { expectSchema, validateSchema } from '../support/openapi.js';
 
 const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, ...choice }], ...extra,
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, delta: {}, ...choice }],
+  ...extra,
 });
 
 const completion = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'm',
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: 'hi', refusal: null, ...message }, logprobs: null, finish_reason: 'stop' }],
   ...extra,
 });
@@ -37,7 +45,11 @@ describe('openapi validator', () => {
     expect(missing.some((e) => e.startsWith('/created'))).toBe(true);
     const badRole = validateSchema('CreateChatCompletionResponse', completion({ role: 'user' }));
     expect(badRole.some((e) => e.startsWith('/choices/0/message/role'))).toBe(true);
-    const noUsage = validateSchema('CreateEmbeddingResponse', { object: 'list', model: 'm', data: [{ object: 'embedding', index: 0, embedding: ['x'] }] });
+    const noUsage = validateSchema('CreateEmbeddingResponse', {
+      object: 'list',
+      model: 'm',
+      data: [{ object: 'embedding', index: 0, embedding: ['x'] }],
+    });
     expect(noUsage.some((e) => e.includes("'usage'"))).toBe(true);
     expect(noUsage.some((e) => e.startsWith('/data/0/embedding/0'))).toBe(true);
   });
@@ -49,9 +61,19 @@ describe('openapi validator', () => {
   });
 
   it('checks the models list and a model card', () => {
-    expect(validateSchema('ListModelsResponse', { object: 'list', data: [{ id: 'a', object: 'model', created: 1, owned_by: 'me' }] })).toEqual([]);
+    expect(
+      validateSchema('ListModelsResponse', { object: 'list', data: [{ id: 'a', object: 'model', created: 1, owned_by: 'me' }] }),
+    ).toEqual([]);
     expect(validateSchema('Model', { id: 'a', object: 'model', created: 1 }).some((e) => e.includes("'owned_by'"))).toBe(true);
-    expect(validateSchema('CreateCompletionResponse', { id: 'c', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: 'x', logprobs: null, finish_reason: 'sideways' }] })).not.toEqual([]);
+    expect(
+      validateSchema('CreateCompletionResponse', {
+        id: 'c',
+        object: 'text_completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, text: 'x', logprobs: null, finish_reason: 'sideways' }],
+      }),
+    ).not.toEqual([]);
   });
 
   it('names an unknown schema instead of passing silently', () => {

@@ -28,7 +28,7 @@ async function metric(target: RunningSimulator, name: string): Promise<number> {
 
 describe('vLLM flavour', () => {
   it('answers non-stream chat the way vLLM does, which strict OpenAI validation flags', async () => {
-    const body = await (await post(sim, '/chat/completions', chatRequest(MODEL))).json() as {
+    const body = (await (await post(sim, '/chat/completions', chatRequest(MODEL))).json()) as {
       choices: Array<{ message: Record<string, unknown>; stop_reason: unknown; logprobs: unknown }>;
       usage: Record<string, unknown>;
     };
@@ -45,25 +45,35 @@ describe('vLLM flavour', () => {
 
   it('streams chunks without refusal, with stop_reason on the finish chunk', async () => {
     const text = await (await post(sim, '/chat/completions', chatRequest(MODEL, { stream: true }))).text();
-    const chunks = jsonChunks(text) as Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null; stop_reason?: unknown }> }>;
+    const chunks = jsonChunks(text) as Array<{
+      choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null; stop_reason?: unknown }>;
+    }>;
     for (const c of chunks) expectSchema('CreateChatCompletionStreamResponse', c);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
     expect(chunks.at(-1)!.choices[0]).toMatchObject({ finish_reason: 'stop', stop_reason: null });
   });
 
   it('reports the matched stop string as stop_reason', async () => {
-    const full = await (await post(sim, '/chat/completions', chatRequest(MODEL))).json() as { choices: Array<{ message: { content: string } }> };
+    const full = (await (await post(sim, '/chat/completions', chatRequest(MODEL))).json()) as {
+      choices: Array<{ message: { content: string } }>;
+    };
     const word = full.choices[0]!.message.content.split(' ')[1]!;
-    const cut = await (await post(sim, '/chat/completions', chatRequest(MODEL, { stop: word }))).json() as { choices: Array<{ finish_reason: string; stop_reason: unknown }> };
+    const cut = (await (await post(sim, '/chat/completions', chatRequest(MODEL, { stop: word }))).json()) as {
+      choices: Array<{ finish_reason: string; stop_reason: unknown }>;
+    };
     expect(cut.choices[0]).toMatchObject({ finish_reason: 'stop', stop_reason: word });
   });
 
   it('404s another model with vLLM error body and an integer code', async () => {
     const res = await post(sim, '/chat/completions', chatRequest('gpt-4o'));
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { message: 'The model `gpt-4o` does not exist.', type: 'NotFoundError', param: 'model', code: 404 } });
+    expect(await res.json()).toEqual({
+      error: { message: 'The model `gpt-4o` does not exist.', type: 'NotFoundError', param: 'model', code: 404 },
+    });
     const client = new OpenAI({ baseURL: sim.url, apiKey: 'x', maxRetries: 0 });
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
+      OpenAI.NotFoundError,
+    );
   });
 
   it('answers bad JSON and unknown paths in its error format', async () => {
@@ -76,7 +86,7 @@ describe('vLLM flavour', () => {
   });
 
   it("lists its model with vLLM's card", async () => {
-    const list = await (await fetch(`${sim.url}/models`)).json() as { data: Array<Record<string, unknown>> };
+    const list = (await (await fetch(`${sim.url}/models`)).json()) as { data: Array<Record<string, unknown>> };
     expectSchema('ListModelsResponse', list);
     expect(list.data[0]).toMatchObject({ id: MODEL, object: 'model', owned_by: 'vllm', root: MODEL, parent: null, max_model_len: 32768 });
     const one = await fetch(`${sim.url}/models/${MODEL}`);
@@ -92,9 +102,16 @@ describe('engine load', () => {
       const controllers = [0, 1, 2].map(() => new AbortController());
       // 200 characters: 50 prompt tokens each.
       const content = 'x'.repeat(200);
-      const responses = await Promise.all(controllers.map((c) => post(busy, '/chat/completions', { model: 'llama', messages: [{ role: 'user', content }], stream: true }, { signal: c.signal })));
+      const responses = await Promise.all(
+        controllers.map((c) =>
+          post(busy, '/chat/completions', { model: 'llama', messages: [{ role: 'user', content }], stream: true }, { signal: c.signal }),
+        ),
+      );
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
-      await pollUntil(async () => (await metric(busy, 'vllm:num_requests_running')) === 1 && (await metric(busy, 'vllm:num_requests_waiting')) === 2, 'one running and two waiting');
+      await pollUntil(
+        async () => (await metric(busy, 'vllm:num_requests_running')) === 1 && (await metric(busy, 'vllm:num_requests_waiting')) === 2,
+        'one running and two waiting',
+      );
       expect(await metric(busy, 'vllm:kv_cache_usage_perc')).toBe(0.5);
       expect(await metric(busy, 'vllm:prompt_tokens_total')).toBe(50);
       expect(busy.stats()).toMatchObject({ running: 1, waiting: 2, inFlight: 3 });
@@ -115,9 +132,10 @@ describe('engine load', () => {
         post(queue, '/chat/completions', { model: 'llama', messages: [{ role: 'user', content: name }] }).then(async (r) => {
           await r.text();
           finished.push(name);
-        }));
+        }),
+      );
       await Promise.all(pending);
-      const arrived = queue.recentRequests().map((r) => ((r.body as { messages: Array<{ content: string }> }).messages[0]!.content));
+      const arrived = queue.recentRequests().map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]!.content);
       expect(finished).toEqual(arrived);
       expect(queue.stats().completed).toBe(4);
     } finally {

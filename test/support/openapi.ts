@@ -40,7 +40,11 @@ function isObject(value: Json | undefined): value is JsonObject {
 
 /** `{nullable: true}` with nothing else that validates: the allOf member that means "or null". */
 function isBareNullable(value: Json): boolean {
-  return isObject(value) && value['nullable'] === true && Object.keys(value).every((k) => k === 'nullable' || DROPPED.has(k) || k.startsWith('x-'));
+  return (
+    isObject(value) &&
+    value['nullable'] === true &&
+    Object.keys(value).every((k) => k === 'nullable' || DROPPED.has(k) || k.startsWith('x-'))
+  );
 }
 
 function normalize(node: Json, top: string): Json {
@@ -138,8 +142,12 @@ function validatorFor(name: string): ValidateFunction {
 function describe(error: ErrorObject): string {
   const where = error.instancePath === '' ? '(root)' : error.instancePath;
   const params = error.params as Record<string, unknown>;
-  const detail = 'allowedValues' in params ? ` ${JSON.stringify(params['allowedValues'])}`
-    : 'additionalProperty' in params ? ` '${String(params['additionalProperty'])}'` : '';
+  const detail =
+    'allowedValues' in params
+      ? ` ${JSON.stringify(params['allowedValues'])}`
+      : 'additionalProperty' in params
+        ? ` '${String(params['additionalProperty'])}'`
+        : '';
   return `${where} ${error.message ?? error.keyword}${detail} (${error.schemaPath})`;
 }
 

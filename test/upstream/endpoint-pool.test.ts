@@ -8,7 +8,11 @@ function seeded(values: number[]): () => number {
 }
 
 describe('pickLessBusy', () => {
-  const items = [{ id: 'a', inFlight: 5 }, { id: 'b', inFlight: 1 }, { id: 'c', inFlight: 3 }];
+  const items = [
+    { id: 'a', inFlight: 5 },
+    { id: 'b', inFlight: 1 },
+    { id: 'c', inFlight: 3 },
+  ];
 
   it('takes the less busy of the two drawn', () => {
     // draws a (0.0 -> 0) and then b (0.0 -> 0, shifted past a -> 1)
@@ -20,13 +24,19 @@ describe('pickLessBusy', () => {
   it('never draws the same item twice', () => {
     for (let k = 0; k < 50; k += 1) {
       const r = Math.random;
-      const two = [{ inFlight: 0, id: 'x' }, { inFlight: 9, id: 'y' }];
+      const two = [
+        { inFlight: 0, id: 'x' },
+        { inFlight: 9, id: 'y' },
+      ];
       expect(pickLessBusy(two, r).id).toBe('x');
     }
   });
 
   it('breaks ties at random, not by order', () => {
-    const tied = [{ id: 'a', inFlight: 0 }, { id: 'b', inFlight: 0 }];
+    const tied = [
+      { id: 'a', inFlight: 0 },
+      { id: 'b', inFlight: 0 },
+    ];
     expect(pickLessBusy(tied, seeded([0, 0, 0.2])).id).toBe('a');
     expect(pickLessBusy(tied, seeded([0, 0, 0.7])).id).toBe('b');
   });

@@ -41,7 +41,10 @@ export class ReplayGate {
   private replayed = '';
   private open = false;
 
-  constructor(private readonly sent: string, private readonly envelope: Envelope) {}
+  constructor(
+    private readonly sent: string,
+    private readonly envelope: Envelope,
+  ) {}
 
   /** The chunks to send for one replayed chunk, or 'diverged'. */
   accept(json: string): string[] | 'diverged' {

@@ -88,7 +88,8 @@ export async function continueStream(
               control.activity();
             }
             const frames = gate ? gate.accept(out.data) : [spliceChunk(out.data, broken.envelope)];
-            if (frames === 'diverged') throw new UpstreamError(upstreamErrorOf('server', 'the restarted answer diverged from what the client already received'));
+            if (frames === 'diverged')
+              throw new UpstreamError(upstreamErrorOf('server', 'the restarted answer diverged from what the client already received'));
             for (const frame of frames) if (!sink.chunk(frame)) await sink.drain();
           }
         };

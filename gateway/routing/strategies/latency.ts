@@ -10,7 +10,7 @@ export const explorationRate = 0.05;
 
 /** Latency the deployment is expected to add now: its peak-EWMA scaled by the queue in front of it. */
 export function latencyScore(c: Candidate, request: RequestEstimate): number {
-  const ewma = request.stream ? c.stats.ttftMs ?? c.stats.latencyMs : c.stats.latencyMs ?? c.stats.ttftMs;
+  const ewma = request.stream ? (c.stats.ttftMs ?? c.stats.latencyMs) : (c.stats.latencyMs ?? c.stats.ttftMs);
   // Unsampled deployments score 0: they are tried, and their first samples place them.
   return (ewma ?? 0) * (c.stats.inFlight + 1);
 }

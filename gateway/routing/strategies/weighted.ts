@@ -20,6 +20,10 @@ export const weighted: Strategy = (candidates, _request, random, state) => {
   }
   if (!best) return [];
   state.set(best.id, bestCurrent - total);
-  const rest = byScore(candidates.filter((c) => c !== best), (c) => -c.weight, random);
+  const rest = byScore(
+    candidates.filter((c) => c !== best),
+    (c) => -c.weight,
+    random,
+  );
   return [best, ...rest];
 };

@@ -6,7 +6,11 @@ import type { ClientRequest, UpstreamTarget } from '../../../adapters/types.js';
 
 const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 50, temperature: 0 };
 const req: ClientRequest = { operation: 'chat', body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage: false };
-const target = (type: string): UpstreamTarget => ({ deploymentId: 'd', model: 'llama', provider: providerSettingsOf('p', { type, headers: {}, api_key: 'sk-x-12345678' }) });
+const target = (type: string): UpstreamTarget => ({
+  deploymentId: 'd',
+  model: 'llama',
+  provider: providerSettingsOf('p', { type, headers: {}, api_key: 'sk-x-12345678' }),
+});
 const progress = { text: 'Hello wor', contentChunks: 3, continuable: true };
 
 describe('buildContinuation', () => {
@@ -15,8 +19,18 @@ describe('buildContinuation', () => {
       const adapter = adapterFor(type);
       const http = adapter.buildContinuation!(req, progress, target(type))!;
       const sent = JSON.parse(String(http.body));
-      expect(sent).toMatchObject({ model: 'llama', continue_final_message: true, add_generation_prompt: false, max_tokens: 47, stream: true, stream_options: { include_usage: true } });
-      expect(sent.messages).toEqual([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello wor' }]);
+      expect(sent).toMatchObject({
+        model: 'llama',
+        continue_final_message: true,
+        add_generation_prompt: false,
+        max_tokens: 47,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      expect(sent.messages).toEqual([
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello wor' },
+      ]);
       // Credentials come from the same authorize step as any request (the executor applies it).
       expect(http.headers.authorization).toBeUndefined();
       expect((await adapter.authorize!(http, target(type))).headers.authorization).toBe('Bearer sk-x-12345678');

@@ -7,7 +7,13 @@ import type { ClientRequest, Operation, UpstreamTarget } from '../../../adapters
 function clientRequest(body: Record<string, unknown>, operation: Operation = 'chat'): ClientRequest {
   const raw = Buffer.from(JSON.stringify(body));
   const options = body['stream_options'] as { include_usage?: boolean } | undefined;
-  return { operation, body: Object.freeze(JSON.parse(raw.toString())), raw, stream: body['stream'] === true, includeUsage: options?.include_usage === true };
+  return {
+    operation,
+    body: Object.freeze(JSON.parse(raw.toString())),
+    raw,
+    stream: body['stream'] === true,
+    includeUsage: options?.include_usage === true,
+  };
 }
 
 /** A target whose provider is built as the runtime builds it from a parsed config entry. */
@@ -33,7 +39,17 @@ describe('buildRequest', () => {
   });
 
   it('re-serialises once with the target model when the client named a route', () => {
-    const req = clientRequest({ model: 'chat', messages, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'auto', n: 2, seed: 7, user: 'u', logit_bias: { '50256': -100 }, vendor_field: { x: 1 } });
+    const req = clientRequest({
+      model: 'chat',
+      messages,
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: 'auto',
+      n: 2,
+      seed: 7,
+      user: 'u',
+      logit_bias: { '50256': -100 },
+      vendor_field: { x: 1 },
+    });
     const out = adapterFor('vllm').buildRequest(req, target('vllm', 'meta-llama/Llama-3.1-8B-Instruct'));
     expect(bodyOf(out.body)).toEqual({ ...req.body, model: 'meta-llama/Llama-3.1-8B-Instruct' });
     expect(req.body['model']).toBe('chat'); // never mutated
@@ -62,7 +78,10 @@ describe('buildRequest', () => {
       const built = adapter.buildRequest(clientRequest({ model: 'served-model', messages }), to);
       const sent = await adapter.authorize!(built, to);
       expect(sent.headers, type).toEqual({
-        'content-type': 'application/json', accept: 'application/json', authorization: 'Bearer sk-test', 'openai-organization': 'org-1',
+        'content-type': 'application/json',
+        accept: 'application/json',
+        authorization: 'Bearer sk-test',
+        'openai-organization': 'org-1',
       });
       expect(sent.body, type).toBe(built.body);
       const keyless = adapter.buildRequest(clientRequest({ model: 'served-model', messages }), target(type));
@@ -92,29 +111,45 @@ describe('buildRequest', () => {
 
   it('TGI: a bare stop string becomes an array; max_completion_tokens becomes max_tokens', () => {
     const req = clientRequest({ model: 'served-model', messages, stop: '\n\n', max_completion_tokens: 64, max_tokens: 10 });
-    expect(bodyOf(adapterFor('tgi').buildRequest(req, target('tgi')).body))
-      .toEqual({ model: 'served-model', messages, stop: ['\n\n'], max_tokens: 64 });
+    expect(bodyOf(adapterFor('tgi').buildRequest(req, target('tgi')).body)).toEqual({
+      model: 'served-model',
+      messages,
+      stop: ['\n\n'],
+      max_tokens: 64,
+    });
     const arrays = clientRequest({ model: 'served-model', messages, stop: ['a'] });
     expect(adapterFor('tgi').buildRequest(arrays, target('tgi')).body).toBe(arrays.raw);
   });
 
-  it.each([['llamacpp', true], ['ollama', true], ['tgi', true], ['vllm', false], ['sglang', false], ['openai', false], ['openai-compatible', false]])(
-    '%s renames max_completion_tokens: %s', (type, renamed) => {
-      const req = clientRequest({ model: 'served-model', messages, max_completion_tokens: 32 });
-      const sent = bodyOf(adapterFor(type).buildRequest(req, target(type)).body);
-      expect(sent['max_tokens']).toBe(renamed ? 32 : undefined);
-      expect(sent['max_completion_tokens']).toBe(renamed ? undefined : 32);
-    },
-  );
+  it.each([
+    ['llamacpp', true],
+    ['ollama', true],
+    ['tgi', true],
+    ['vllm', false],
+    ['sglang', false],
+    ['openai', false],
+    ['openai-compatible', false],
+  ])('%s renames max_completion_tokens: %s', (type, renamed) => {
+    const req = clientRequest({ model: 'served-model', messages, max_completion_tokens: 32 });
+    const sent = bodyOf(adapterFor(type).buildRequest(req, target(type)).body);
+    expect(sent['max_tokens']).toBe(renamed ? 32 : undefined);
+    expect(sent['max_completion_tokens']).toBe(renamed ? undefined : 32);
+  });
 
-  it.each([['openai', 'base64'], ['vllm', 'base64'], ['sglang', 'base64'], ['tgi', 'float'], ['llamacpp', 'float'], ['ollama', 'float'], ['openai-compatible', 'float']])(
-    '%s: a base64 embeddings request asks upstream for %s', (type, format) => {
-      const req = clientRequest({ model: 'served-model', input: ['a'], encoding_format: 'base64' }, 'embeddings');
-      const out = adapterFor(type).buildRequest(req, target(type));
-      expect(bodyOf(out.body)['encoding_format']).toBe(format);
-      if (format === 'base64') expect(out.body).toBe(req.raw);
-    },
-  );
+  it.each([
+    ['openai', 'base64'],
+    ['vllm', 'base64'],
+    ['sglang', 'base64'],
+    ['tgi', 'float'],
+    ['llamacpp', 'float'],
+    ['ollama', 'float'],
+    ['openai-compatible', 'float'],
+  ])('%s: a base64 embeddings request asks upstream for %s', (type, format) => {
+    const req = clientRequest({ model: 'served-model', input: ['a'], encoding_format: 'base64' }, 'embeddings');
+    const out = adapterFor(type).buildRequest(req, target(type));
+    expect(bodyOf(out.body)['encoding_format']).toBe(format);
+    if (format === 'base64') expect(out.body).toBe(req.raw);
+  });
 
   it('declares the operations each server serves (TGI has no embeddings)', () => {
     expect([...adapterFor('tgi').operations].sort()).toEqual(['chat', 'completions']);

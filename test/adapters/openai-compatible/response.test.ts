@@ -26,11 +26,19 @@ function thrown(fn: () => unknown): UpstreamError {
   throw new Error('expected an UpstreamError');
 }
 
-const chat = (choice: Record<string, unknown>): Record<string, unknown> => ({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [choice] });
+const chat = (choice: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'x',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
+  choices: [choice],
+});
 
 describe('translateResponse', () => {
   it('returns the upstream text itself when nothing needs repair', () => {
-    const text = JSON.stringify(chat({ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' }));
+    const text = JSON.stringify(
+      chat({ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' }),
+    );
     expect(run('chat', text).body).toBe(text);
   });
 
@@ -55,24 +63,59 @@ describe('translateResponse', () => {
   });
 
   it('maps unknown finish reasons to stop and fills a missing one', () => {
-    expect((parsed('chat', chat({ index: 0, message: { content: 'h' }, finish_reason: 'eos_token' }))['choices'] as Array<Record<string, unknown>>)[0]!['finish_reason']).toBe('stop');
-    expect((parsed('chat', chat({ index: 0, message: { content: 'h' }, finish_reason: null }))['choices'] as Array<Record<string, unknown>>)[0]!['finish_reason']).toBe('stop');
-    expect((parsed('completions', { id: 'c', created: 1, model: 'm', choices: [{ text: 'x', finish_reason: 'tool_calls' }] })['choices'] as Array<Record<string, unknown>>)[0]!['finish_reason']).toBe('stop');
+    expect(
+      (
+        parsed('chat', chat({ index: 0, message: { content: 'h' }, finish_reason: 'eos_token' }))['choices'] as Array<
+          Record<string, unknown>
+        >
+      )[0]!['finish_reason'],
+    ).toBe('stop');
+    expect(
+      (parsed('chat', chat({ index: 0, message: { content: 'h' }, finish_reason: null }))['choices'] as Array<Record<string, unknown>>)[0]![
+        'finish_reason'
+      ],
+    ).toBe('stop');
+    expect(
+      (
+        parsed('completions', { id: 'c', created: 1, model: 'm', choices: [{ text: 'x', finish_reason: 'tool_calls' }] })[
+          'choices'
+        ] as Array<Record<string, unknown>>
+      )[0]!['finish_reason'],
+    ).toBe('stop');
   });
 
   it('fills required keys and removes nulls the spec does not allow', () => {
-    const doc = parsed('chat', { choices: [{ message: null, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, prompt_tokens_details: null }, system_fingerprint: null });
+    const doc = parsed('chat', {
+      choices: [{ message: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 2, prompt_tokens_details: null },
+      system_fingerprint: null,
+    });
     expect(doc['object']).toBe('chat.completion');
     expect(doc['id']).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
     expect(Number.isInteger(doc['created'])).toBe(true);
     expect(doc['model']).toBe('served');
-    expect(doc['choices']).toEqual([{ index: 0, logprobs: null, finish_reason: 'stop', message: { role: 'assistant', content: null, refusal: null } }]);
+    expect(doc['choices']).toEqual([
+      { index: 0, logprobs: null, finish_reason: 'stop', message: { role: 'assistant', content: null, refusal: null } },
+    ]);
     expect(doc['usage']).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     expect('system_fingerprint' in doc).toBe(false);
   });
 
   it('completes tool calls: type, string arguments (serialising an object)', () => {
-    const doc = parsed('chat', chat({ index: 0, message: { role: 'assistant', tool_calls: [{ id: '0', function: { name: 'f', arguments: { a: 1 } } }, { id: '1', type: 'function', function: { name: 'g' } }] }, finish_reason: 'tool_calls' }));
+    const doc = parsed(
+      'chat',
+      chat({
+        index: 0,
+        message: {
+          role: 'assistant',
+          tool_calls: [
+            { id: '0', function: { name: 'f', arguments: { a: 1 } } },
+            { id: '1', type: 'function', function: { name: 'g' } },
+          ],
+        },
+        finish_reason: 'tool_calls',
+      }),
+    );
     const message = (doc['choices'] as Array<{ message: { tool_calls: unknown[] } }>)[0]!.message;
     expect(message.tool_calls).toEqual([
       { id: '0', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
@@ -82,20 +125,37 @@ describe('translateResponse', () => {
 
   it('renames reasoning to reasoning_content and keeps an existing reasoning_content', () => {
     const one = parsed('chat', chat({ index: 0, message: { role: 'assistant', content: 'a', reasoning: 'think' }, finish_reason: 'stop' }));
-    expect((one['choices'] as Array<{ message: Record<string, unknown> }>)[0]!.message).toEqual({ role: 'assistant', content: 'a', refusal: null, reasoning_content: 'think' });
-    const both = parsed('chat', chat({ index: 0, message: { role: 'assistant', content: 'a', reasoning: 'x', reasoning_content: 'think' }, finish_reason: 'stop' }));
+    expect((one['choices'] as Array<{ message: Record<string, unknown> }>)[0]!.message).toEqual({
+      role: 'assistant',
+      content: 'a',
+      refusal: null,
+      reasoning_content: 'think',
+    });
+    const both = parsed(
+      'chat',
+      chat({ index: 0, message: { role: 'assistant', content: 'a', reasoning: 'x', reasoning_content: 'think' }, finish_reason: 'stop' }),
+    );
     expect((both['choices'] as Array<{ message: Record<string, unknown> }>)[0]!.message['reasoning_content']).toBe('think');
   });
 
   it('reports usage and the model that answered', () => {
-    const out = run('chat', { ...chat({ index: 0, message: { content: 'h' }, finish_reason: 'stop' }), model: 'answered-by', usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } } });
+    const out = run('chat', {
+      ...chat({ index: 0, message: { content: 'h' }, finish_reason: 'stop' }),
+      model: 'answered-by',
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } },
+    });
     expect(out.model).toBe('answered-by');
     expect(out.usage).toEqual({ promptTokens: 10, completionTokens: 5, totalTokens: 15, cachedTokens: 4 });
   });
 
   describe('embeddings', () => {
     const floats = [0.1, -0.25, 3.5];
-    const upstream = (embedding: unknown): Record<string, unknown> => ({ object: 'list', model: 'e', data: [{ object: 'embedding', index: 0, embedding }], usage: { prompt_tokens: 2, total_tokens: 2 } });
+    const upstream = (embedding: unknown): Record<string, unknown> => ({
+      object: 'list',
+      model: 'e',
+      data: [{ object: 'embedding', index: 0, embedding }],
+      usage: { prompt_tokens: 2, total_tokens: 2 },
+    });
     const vector = (doc: Record<string, unknown>): unknown => (doc['data'] as Array<{ embedding: unknown }>)[0]!.embedding;
 
     it('a base64 answer decodes to the same floats as a float answer (float32 precision)', () => {

@@ -6,14 +6,27 @@ const target: UpstreamTarget = { deploymentId: 'd', model: 'served', provider: {
 
 function translator(includeUsage = false, operation: ClientRequest['operation'] = 'chat'): OpenAICompatibleStreamTranslator {
   const body = { model: 'route', stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
-  return new OpenAICompatibleStreamTranslator({ operation, body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage }, target);
+  return new OpenAICompatibleStreamTranslator(
+    { operation, body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage },
+    target,
+  );
 }
 
 const enc = new TextEncoder();
 const event = (data: unknown): Uint8Array => enc.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
-const chunk = (choices: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ id: 'c1', object: 'chat.completion.chunk', created: 7, model: 'm', choices, ...extra });
-const choice = (delta: unknown, finish: string | null = null, index = 0): Record<string, unknown> => ({ index, delta, finish_reason: finish });
+const chunk = (choices: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  id: 'c1',
+  object: 'chat.completion.chunk',
+  created: 7,
+  model: 'm',
+  choices,
+  ...extra,
+});
+const choice = (delta: unknown, finish: string | null = null, index = 0): Record<string, unknown> => ({
+  index,
+  delta,
+  finish_reason: finish,
+});
 const chunks = (out: StreamOutput[]): Array<Record<string, unknown>> =>
   out.flatMap((o) => (o.type === 'chunk' ? [JSON.parse(o.data) as Record<string, unknown>] : []));
 const types = (out: StreamOutput[]): string[] => out.map((o) => o.type);
@@ -29,14 +42,23 @@ describe('OpenAICompatibleStreamTranslator', () => {
 
   it('adds role to the first delta of each choice, interleaved n>1', () => {
     const t = translator();
-    const out = t.push(new Uint8Array([...event(chunk([choice({ content: 'a' }, null, 0)])), ...event(chunk([choice({ content: 'b' }, null, 1)])), ...event(chunk([choice({ content: 'c' }, null, 0)]))]));
+    const out = t.push(
+      new Uint8Array([
+        ...event(chunk([choice({ content: 'a' }, null, 0)])),
+        ...event(chunk([choice({ content: 'b' }, null, 1)])),
+        ...event(chunk([choice({ content: 'c' }, null, 0)])),
+      ]),
+    );
     expect(chunks(out).map((c) => (c['choices'] as Array<{ delta: Record<string, unknown> }>)[0]!.delta)).toEqual([
-      { role: 'assistant', content: 'a' }, { role: 'assistant', content: 'b' }, { content: 'c' },
+      { role: 'assistant', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { content: 'c' },
     ]);
   });
 
   it('forwards an unchanged chunk as the exact upstream text', () => {
-    const text = '{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"x"},"finish_reason":null}]}';
+    const text =
+      '{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"x"},"finish_reason":null}]}';
     expect(translator().push(enc.encode(`data: ${text}\n\n`))).toEqual([{ type: 'chunk', data: text }]);
   });
 
@@ -50,7 +72,13 @@ describe('OpenAICompatibleStreamTranslator', () => {
     t.push(event(chunk([choice({ role: 'assistant', content: 'a' })])));
     const out = t.push(enc.encode('data: [DONE]\n\n'));
     expect(types(out)).toEqual(['chunk', 'done']);
-    expect(chunks(out)[0]).toEqual({ id: 'c1', object: 'chat.completion.chunk', created: 7, model: 'm', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
+    expect(chunks(out)[0]).toEqual({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 7,
+      model: 'm',
+      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }],
+    });
   });
 
   it('ignores everything after done, and end() after done yields nothing', () => {
@@ -79,7 +107,9 @@ describe('OpenAICompatibleStreamTranslator', () => {
 
   it('keeps one finish_reason per choice and maps unknown ones to stop', () => {
     const t = translator();
-    const out = t.push(new Uint8Array([...event(chunk([choice({ role: 'assistant' }, 'eos_token')])), ...event(chunk([choice({}, 'stop')]))]));
+    const out = t.push(
+      new Uint8Array([...event(chunk([choice({ role: 'assistant' }, 'eos_token')])), ...event(chunk([choice({}, 'stop')]))]),
+    );
     expect(chunks(out).map((c) => (c['choices'] as Array<{ finish_reason: unknown }>)[0]!.finish_reason)).toEqual(['stop', null]);
   });
 
@@ -100,12 +130,14 @@ describe('OpenAICompatibleStreamTranslator', () => {
   it('sends the usage chunk after the finish chunk even when the upstream sent it earlier', () => {
     const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 };
     const t = translator(true);
-    const out = t.push(new Uint8Array([
-      ...event(chunk([choice({ role: 'assistant', content: 'a' })])),
-      ...event(chunk([], { usage })),
-      ...event(chunk([choice({}, 'stop')])),
-      ...enc.encode('data: [DONE]\n\n'),
-    ]));
+    const out = t.push(
+      new Uint8Array([
+        ...event(chunk([choice({ role: 'assistant', content: 'a' })])),
+        ...event(chunk([], { usage })),
+        ...event(chunk([choice({}, 'stop')])),
+        ...enc.encode('data: [DONE]\n\n'),
+      ]),
+    );
     expect(chunks(out).map((c) => (c['choices'] as unknown[]).length)).toEqual([1, 1, 0]);
     expect(types(out).at(-1)).toBe('done');
   });
@@ -120,11 +152,15 @@ describe('OpenAICompatibleStreamTranslator', () => {
 
   it('completes tool-call deltas: type, arguments on the first; function object on later ones', () => {
     const t = translator();
-    const out = t.push(new Uint8Array([
-      ...event(chunk([choice({ role: 'assistant', tool_calls: [{ id: 'call_1', function: { name: 'f' } }] })])),
-      ...event(chunk([choice({ tool_calls: [{ index: 0 }] })])),
-      ...event(chunk([choice({ tool_calls: [{ index: 0, id: null, type: null, function: { name: null, arguments: '{}' } }] }, 'tool_calls')])),
-    ]));
+    const out = t.push(
+      new Uint8Array([
+        ...event(chunk([choice({ role: 'assistant', tool_calls: [{ id: 'call_1', function: { name: 'f' } }] })])),
+        ...event(chunk([choice({ tool_calls: [{ index: 0 }] })])),
+        ...event(
+          chunk([choice({ tool_calls: [{ index: 0, id: null, type: null, function: { name: null, arguments: '{}' } }] }, 'tool_calls')]),
+        ),
+      ]),
+    );
     expect(chunks(out).map((c) => (c['choices'] as Array<{ delta: { tool_calls: unknown } }>)[0]!.delta.tool_calls)).toEqual([
       [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }],
       [{ index: 0, function: {} }],
@@ -142,7 +178,13 @@ describe('OpenAICompatibleStreamTranslator', () => {
   it('repairs legacy completions chunks (text, logprobs, object)', () => {
     const t = translator(false, 'completions');
     const out = t.push(event({ id: 'c', created: 7, model: 'm', choices: [{ index: 0, finish_reason: null }] }));
-    expect(chunks(out)[0]).toEqual({ id: 'c', object: 'text_completion', created: 7, model: 'm', choices: [{ index: 0, text: '', logprobs: null, finish_reason: null }] });
+    expect(chunks(out)[0]).toEqual({
+      id: 'c',
+      object: 'text_completion',
+      created: 7,
+      model: 'm',
+      choices: [{ index: 0, text: '', logprobs: null, finish_reason: null }],
+    });
   });
 
   it('turns an SSE line that never ends into an upstream error instead of unbounded memory', () => {

@@ -18,14 +18,19 @@ describe('spliceTopLevel', () => {
   it('equals serialising the edited object, for any object, encoding and set of changed or added members', () => {
     const object = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
     fc.assert(
-      fc.property(object, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), fc.integer({ min: 0, max: 2 }), (value, changes, enc) => {
-        const raw = Buffer.from(encodings[enc]!(value));
-        const original = JSON.parse(raw.toString()) as Obj;
-        const edited = edit(original, changes);
-        const out = spliceTopLevel(raw, original, edited);
-        expect(out).toBeDefined();
-        expect(JSON.parse(out!.toString())).toEqual(JSON.parse(JSON.stringify(edited)));
-      }),
+      fc.property(
+        object,
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        (value, changes, enc) => {
+          const raw = Buffer.from(encodings[enc]!(value));
+          const original = JSON.parse(raw.toString()) as Obj;
+          const edited = edit(original, changes);
+          const out = spliceTopLevel(raw, original, edited);
+          expect(out).toBeDefined();
+          expect(JSON.parse(out!.toString())).toEqual(JSON.parse(JSON.stringify(edited)));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -87,7 +87,10 @@ describe('SseParser', () => {
   it('gives the same events for every split of a stream, one byte at a time included', () => {
     const text = ': ping\r\ndata: {"x":"é"}\r\n\r\nevent: error\ndata: a\ndata: b\n\ndata: [DONE]\n\n';
     const whole = parse(text);
-    const oneByOne = parseSplit(text, Array.from({ length: bytes(text).length - 1 }, (_, i) => i + 1));
+    const oneByOne = parseSplit(
+      text,
+      Array.from({ length: bytes(text).length - 1 }, (_, i) => i + 1),
+    );
     expect(oneByOne).toEqual(whole);
     expect(whole).toHaveLength(3);
   });

@@ -40,7 +40,10 @@ interface UpstreamResponseFile {
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
 const subdirs = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name)).sort();
+  readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(dir, d.name))
+    .sort();
 
 const isTypeDir = (dir: string): boolean => subdirs(dir).some((s) => existsSync(join(s, 'client-request.json')));
 
@@ -78,12 +81,20 @@ export function loadScenarios(typeDir: string, type: string): FixtureScenario[] 
       stream: file.body['stream'] === true,
       includeUsage: typeof options === 'object' && options !== null && (options as { include_usage?: unknown }).include_usage === true,
     };
-    const target: UpstreamTarget = { deploymentId: `${type}-fixture`, model: file.target.model, provider: providerOf(type, file.target.provider, dir) };
+    const target: UpstreamTarget = {
+      deploymentId: `${type}-fixture`,
+      model: file.target.model,
+      provider: providerOf(type, file.target.provider, dir),
+    };
     const scenario: FixtureScenario = { type, name, dir, request, target };
     const responsePath = join(dir, 'upstream-response.json');
     if (existsSync(responsePath)) {
       const r = readJson<UpstreamResponseFile>(responsePath);
-      scenario.upstreamResponse = { status: r.status, headers: r.headers ?? {}, body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body) };
+      scenario.upstreamResponse = {
+        status: r.status,
+        headers: r.headers ?? {},
+        body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
+      };
     }
     const streamPath = join(dir, 'upstream-stream.txt');
     if (existsSync(streamPath)) scenario.upstreamStream = readFileSync(streamPath);
@@ -100,11 +111,13 @@ export function loadSkips(typeDir: string): Record<string, string> {
 
 /** Translator output as text: chunks and `[DONE]` as a client sees them; an error as an `error:` line. */
 export function renderStream(outputs: readonly StreamOutput[]): string {
-  return outputs.map((o) => {
-    if (o.type === 'chunk') return `data: ${o.data}\n\n`;
-    if (o.type === 'done') return 'data: [DONE]\n\n';
-    return `error: ${JSON.stringify(o.error)}\n\n`;
-  }).join('');
+  return outputs
+    .map((o) => {
+      if (o.type === 'chunk') return `data: ${o.data}\n\n`;
+      if (o.type === 'done') return 'data: [DONE]\n\n';
+      return `error: ${JSON.stringify(o.error)}\n\n`;
+    })
+    .join('');
 }
 
 export const recording = process.env['SWITCHYARD_RECORD_FIXTURES'] === '1';

@@ -73,7 +73,9 @@ export function chatCompletionProblems(doc: unknown): string[] {
     p.need(m['refusal'] === null || isStr(m['refusal']), `choices[${i}].message.refusal`);
     if ('tool_calls' in m) {
       p.need(Array.isArray(m['tool_calls']), `choices[${i}].message.tool_calls must be an array`);
-      (Array.isArray(m['tool_calls']) ? m['tool_calls'] : []).forEach((t: unknown, j) => checkToolCall(p, t, `choices[${i}].message.tool_calls[${j}]`, false));
+      (Array.isArray(m['tool_calls']) ? m['tool_calls'] : []).forEach((t: unknown, j) =>
+        checkToolCall(p, t, `choices[${i}].message.tool_calls[${j}]`, false),
+      );
     }
     if ('annotations' in m) p.need(Array.isArray(m['annotations']), `choices[${i}].message.annotations`);
     if ('function_call' in m) p.need(isObj(m['function_call']), `choices[${i}].message.function_call`);
@@ -90,14 +92,19 @@ export function chatChunkProblems(doc: unknown): string[] {
   (Array.isArray(doc['choices']) ? doc['choices'] : []).forEach((c: unknown, i) => {
     if (!isObj(c)) return p.need(false, `choices[${i}]`);
     p.need(isInt(c['index']), `choices[${i}].index`);
-    p.need('finish_reason' in c && (c['finish_reason'] === null || chatReasons.includes(c['finish_reason'] as string)), `choices[${i}].finish_reason`);
+    p.need(
+      'finish_reason' in c && (c['finish_reason'] === null || chatReasons.includes(c['finish_reason'] as string)),
+      `choices[${i}].finish_reason`,
+    );
     const d = c['delta'];
     if (!isObj(d)) return p.need(false, `choices[${i}].delta`);
     if ('role' in d) p.need(roles.includes(d['role'] as string), `choices[${i}].delta.role`);
     if ('content' in d) p.need(d['content'] === null || isStr(d['content']), `choices[${i}].delta.content`);
     if ('tool_calls' in d) {
       p.need(Array.isArray(d['tool_calls']), `choices[${i}].delta.tool_calls must be an array`);
-      (Array.isArray(d['tool_calls']) ? d['tool_calls'] : []).forEach((t: unknown, j) => checkToolCall(p, t, `choices[${i}].delta.tool_calls[${j}]`, true));
+      (Array.isArray(d['tool_calls']) ? d['tool_calls'] : []).forEach((t: unknown, j) =>
+        checkToolCall(p, t, `choices[${i}].delta.tool_calls[${j}]`, true),
+      );
     }
     p.need(!('reasoning' in d), `choices[${i}].delta.reasoning must be reasoning_content`);
   });
@@ -134,7 +141,10 @@ export function embeddingsProblems(doc: unknown, encoding: 'float' | 'base64'): 
     p.need(e['object'] === 'embedding', `data[${i}].object`);
     p.need(isInt(e['index']), `data[${i}].index`);
     const v = e['embedding'];
-    p.need(encoding === 'base64' ? isStr(v) : Array.isArray(v) && v.every((x) => typeof x === 'number'), `data[${i}].embedding must be ${encoding}`);
+    p.need(
+      encoding === 'base64' ? isStr(v) : Array.isArray(v) && v.every((x) => typeof x === 'number'),
+      `data[${i}].embedding must be ${encoding}`,
+    );
   });
   return p.list;
 }

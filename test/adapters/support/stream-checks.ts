@@ -26,7 +26,8 @@ export function streamProblems(outputs: readonly StreamOutput[], req: ClientRequ
     const shape = chat ? chatChunkProblems(chunk) : completionProblems(chunk, true);
     problems.push(...shape.map((s) => `chunk ${n}: ${s}`));
     if (validate && chat) problems.push(...validate('CreateChatCompletionStreamResponse', chunk).map((s) => `chunk ${n} (spec): ${s}`));
-    if (chunk['id'] !== chunks[0]!['id'] || chunk['created'] !== chunks[0]!['created']) problems.push(`chunk ${n}: id/created differ from the first chunk`);
+    if (chunk['id'] !== chunks[0]!['id'] || chunk['created'] !== chunks[0]!['created'])
+      problems.push(`chunk ${n}: id/created differ from the first chunk`);
     const choices = chunk['choices'] as Json[];
     if (choices.length === 0) {
       usageChunks.push(n);

@@ -29,7 +29,12 @@ describe('FailureLog', () => {
 
   it('maps each kind to its status', () => {
     const cases: Array<[Parameters<typeof upstreamErrorOf>[0], number]> = [
-      ['overloaded', 503], ['timeout', 504], ['connection', 502], ['server', 502], ['auth', 502], ['not_found', 502],
+      ['overloaded', 503],
+      ['timeout', 504],
+      ['connection', 502],
+      ['server', 502],
+      ['auth', 502],
+      ['not_found', 502],
     ];
     for (const [kind, status] of cases) {
       const log = new FailureLog();

@@ -44,7 +44,14 @@ function setup() {
     failover: (_route, from, to) => events.push(`failover ${from.id}->${to.id}`),
     retried: (_route, d) => events.push(`retry ${d.id}`),
   };
-  const run = new AttemptRun({ route, client: new ClientLink(), receivedAt: performance.now(), telemetry, redact: (t) => t, random: seededRandom(7) });
+  const run = new AttemptRun({
+    route,
+    client: new ClientLink(),
+    receivedAt: performance.now(),
+    telemetry,
+    redact: (t) => t,
+    random: seededRandom(7),
+  });
   const plan = [...route.targets];
   return { rt, run, plan, events, runner: rt.attemptRunner, health: (id: string) => rt!.deployments.get(id)!.health };
 }
@@ -113,7 +120,17 @@ describe('the attempt runner', () => {
 
   it('when every deployment fails, answers the most telling failure and feeds each one to its stats', async () => {
     const { run, plan, runner, health } = setup();
-    const err = await runner.run(run, plan, scripted({ a: ['timeout', 'timeout', 'timeout'], b: ['server', 'server', 'server'], c: ['overloaded', 'overloaded', 'overloaded'] })).catch((e: unknown) => e);
+    const err = await runner
+      .run(
+        run,
+        plan,
+        scripted({
+          a: ['timeout', 'timeout', 'timeout'],
+          b: ['server', 'server', 'server'],
+          c: ['overloaded', 'overloaded', 'overloaded'],
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).message).toContain("'b'");
     expect(run.attempts).toBe(9);

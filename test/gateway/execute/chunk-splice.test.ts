@@ -4,7 +4,13 @@ import { ReplayGate, envelopeOf, spliceChunk } from '../../../gateway/execute/co
 
 const envelope = { id: 'chatcmpl-original', created: 1700000000 };
 const chunk = (content: string | undefined, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: 'chatcmpl-other', object: 'chat.completion.chunk', created: 1800000000, model: 'm', choices: [{ index: 0, delta: content === undefined ? {} : { content, ...extra }, finish_reason: null }] });
+  JSON.stringify({
+    id: 'chatcmpl-other',
+    object: 'chat.completion.chunk',
+    created: 1800000000,
+    model: 'm',
+    choices: [{ index: 0, delta: content === undefined ? {} : { content, ...extra }, finish_reason: null }],
+  });
 
 describe('spliceChunk', () => {
   it("keeps the original stream's id and created and drops a repeated role", () => {
@@ -31,7 +37,9 @@ describe('ReplayGate', () => {
     expect(new ReplayGate('Hello world', envelope).accept(chunk('Goodbye'))).toBe('diverged');
     const gate = new ReplayGate('Hello world', envelope);
     gate.accept(chunk('Hello'));
-    expect(gate.accept(JSON.stringify({ id: 'x', created: 1, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }))).toBe('diverged');
+    expect(gate.accept(JSON.stringify({ id: 'x', created: 1, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }))).toBe(
+      'diverged',
+    );
   });
 
   it('passes the finish chunk when the replay ends exactly where the client is', () => {

@@ -33,9 +33,11 @@ describe('consumeStream', () => {
   it('destroys the body at once and rethrows when consuming fails', async () => {
     const body = new PassThrough();
     body.write('garbage');
-    await expect(consumeStream(body, async () => {
-      throw new Error('malformed stream');
-    })).rejects.toThrow('malformed stream');
+    await expect(
+      consumeStream(body, async () => {
+        throw new Error('malformed stream');
+      }),
+    ).rejects.toThrow('malformed stream');
     expect(body.destroyed).toBe(true);
   });
 

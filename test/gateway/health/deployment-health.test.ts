@@ -7,7 +7,12 @@ const outlier = { consecutive_failures: 3, base_ejection_ms: 1000, max_ejection_
 
 function health() {
   const ejections: number[] = [];
-  const h = new DeploymentHealth(breaker, outlier, () => undefined, (ms) => ejections.push(ms));
+  const h = new DeploymentHealth(
+    breaker,
+    outlier,
+    () => undefined,
+    (ms) => ejections.push(ms),
+  );
   const attempt = (verdict: 'success' | 'failure' | 'neutral', now: number) => h.record(h.acquire(now)!, verdict, now);
   return { h, ejections, attempt };
 }
@@ -33,7 +38,8 @@ describe('outlier ejection', () => {
     attempt('success', 0);
     attempt('failure', 0);
     attempt('failure', 0);
-    for (const kind of ['bad_request', 'context_length', 'content_filter', 'rate_limited', 'aborted'] as const) h.record(h.acquire(0)!, verdictOf(kind), 0);
+    for (const kind of ['bad_request', 'context_length', 'content_filter', 'rate_limited', 'aborted'] as const)
+      h.record(h.acquire(0)!, verdictOf(kind), 0);
     expect(ejections).toEqual([]);
     expect(h.available(0)).toBe(true);
   });

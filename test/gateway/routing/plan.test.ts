@@ -23,7 +23,8 @@ function setup() {
   if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
   const rt = buildRuntime(loaded.config);
   const route = rt.routes.get('r')!;
-  const plan = (now = 0) => planCandidates(route, 'chat', { inputTokens: 100, outputTokens: 100, stream: false }, now, seededRandom(1)).map((d) => d.id);
+  const plan = (now = 0) =>
+    planCandidates(route, 'chat', { inputTokens: 100, outputTokens: 100, stream: false }, now, seededRandom(1)).map((d) => d.id);
   return { rt, plan, dep: (id: string) => rt.deployments.get(id)!.health };
 }
 

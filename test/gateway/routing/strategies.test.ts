@@ -4,7 +4,15 @@ import { expectedCost, strategies, type Candidate, type RequestEstimate } from '
 import type { StatsSnapshot } from '../../../gateway/health/stats.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
-const idle: StatsSnapshot = { inFlight: 0, latencyMs: undefined, ttftMs: undefined, errorRate: 0, recentAttempts: 0, lastFailureAt: undefined, lastErrorKind: undefined };
+const idle: StatsSnapshot = {
+  inFlight: 0,
+  latencyMs: undefined,
+  ttftMs: undefined,
+  errorRate: 0,
+  recentAttempts: 0,
+  lastFailureAt: undefined,
+  lastErrorKind: undefined,
+};
 
 function candidate(id: string, over: Partial<Omit<Candidate, 'stats'>> & { stats?: Partial<StatsSnapshot> } = {}): Candidate {
   const { stats, ...rest } = over;
@@ -23,9 +31,24 @@ describe('priority', () => {
 
 describe('cost', () => {
   const table: Array<[string, Candidate[], RequestEstimate, string[]]> = [
-    ['cheapest input wins on a long prompt', [candidate('gpt', { inputPerMTok: 2.5, outputPerMTok: 10 }), candidate('llama', { inputPerMTok: 0.1, outputPerMTok: 0.1 })], chat, ['llama', 'gpt']],
-    ['output price decides a long answer', [candidate('in-cheap', { inputPerMTok: 0.1, outputPerMTok: 20 }), candidate('out-cheap', { inputPerMTok: 1, outputPerMTok: 1 })], { inputTokens: 10, outputTokens: 4000, stream: false }, ['out-cheap', 'in-cheap']],
-    ['input price decides a long prompt', [candidate('in-cheap', { inputPerMTok: 0.1, outputPerMTok: 20 }), candidate('out-cheap', { inputPerMTok: 1, outputPerMTok: 1 })], { inputTokens: 100_000, outputTokens: 10, stream: false }, ['in-cheap', 'out-cheap']],
+    [
+      'cheapest input wins on a long prompt',
+      [candidate('gpt', { inputPerMTok: 2.5, outputPerMTok: 10 }), candidate('llama', { inputPerMTok: 0.1, outputPerMTok: 0.1 })],
+      chat,
+      ['llama', 'gpt'],
+    ],
+    [
+      'output price decides a long answer',
+      [candidate('in-cheap', { inputPerMTok: 0.1, outputPerMTok: 20 }), candidate('out-cheap', { inputPerMTok: 1, outputPerMTok: 1 })],
+      { inputTokens: 10, outputTokens: 4000, stream: false },
+      ['out-cheap', 'in-cheap'],
+    ],
+    [
+      'input price decides a long prompt',
+      [candidate('in-cheap', { inputPerMTok: 0.1, outputPerMTok: 20 }), candidate('out-cheap', { inputPerMTok: 1, outputPerMTok: 1 })],
+      { inputTokens: 100_000, outputTokens: 10, stream: false },
+      ['in-cheap', 'out-cheap'],
+    ],
   ];
   it.each(table)('%s', (_name, cs, request, want) => {
     expect(ids(strategies.cost(cs, request, seededRandom(7), new Map()))).toEqual(want);
@@ -88,7 +111,11 @@ describe('latency', () => {
   });
 
   it('explores: every candidate gets some first picks, including a slow one', () => {
-    const cs = [candidate('a', { stats: { latencyMs: 100 } }), candidate('b', { stats: { latencyMs: 120 } }), candidate('slow', { stats: { latencyMs: 5000 } })];
+    const cs = [
+      candidate('a', { stats: { latencyMs: 100 } }),
+      candidate('b', { stats: { latencyMs: 120 } }),
+      candidate('slow', { stats: { latencyMs: 5000 } }),
+    ];
     const counts = new Map<string, number>();
     const random = seededRandom(21);
     for (let i = 0; i < 2000; i += 1) {
@@ -104,7 +131,14 @@ describe('latency', () => {
 
   it('is deterministic under the same seed', () => {
     const cs = [candidate('a', { stats: { latencyMs: 100 } }), candidate('b', { stats: { latencyMs: 110 } }), candidate('c')];
-    const run = () => Array.from({ length: 50 }, ((r) => () => ids(strategies.latency(cs, chat, r, new Map())).join())(seededRandom(42)));
+    const run = () =>
+      Array.from(
+        { length: 50 },
+        (
+          (r) => () =>
+            ids(strategies.latency(cs, chat, r, new Map())).join()
+        )(seededRandom(42)),
+      );
     expect(run()).toEqual(run());
   });
 });
