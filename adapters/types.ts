@@ -162,6 +162,8 @@ export interface ProviderAdapter<S extends object = object> {
 export interface ProviderKind<Schema extends SettingsSchema = SettingsSchema> {
   readonly adapter: ProviderAdapter<z.output<Schema>>;
   readonly settings: Schema;
+  /** The settings keys that hold credentials: redacted from any text that leaves the gateway. */
+  readonly secrets: readonly (keyof z.output<Schema> & string)[];
 }
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;

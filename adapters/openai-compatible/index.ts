@@ -31,5 +31,8 @@ export type OpenAICompatibleKind = ProviderKind<typeof openAICompatibleSettings>
 
 /** One entry per profile, keyed by its type (named keys, so the registry's type lists every type). */
 export const openAICompatibleKinds = Object.fromEntries(
-  profiles.map((profile) => [profile.type, { adapter: openAICompatibleAdapter(profile), settings: openAICompatibleSettings }]),
+  profiles.map((profile): [string, OpenAICompatibleKind] => [
+    profile.type,
+    { adapter: openAICompatibleAdapter(profile), settings: openAICompatibleSettings, secrets: ['api_key'] },
+  ]),
 ) as Record<OpenAICompatibleType, OpenAICompatibleKind>;

@@ -9,6 +9,7 @@ import type { Config } from '../../config/schema.js';
 import { DeploymentHealth } from '../health/deployment-health.js';
 import type { Operation } from '../../adapters/types.js';
 import { buildProviders } from './providers.js';
+import { providerKindOf } from '../../adapters/index.js';
 import { buildKeyIndex } from '../access/keys.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
 import { createAttemptRunner } from '../execute/attempt-runner.js';
@@ -84,7 +85,11 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
   }
 
   const secrets = [
-    ...Object.values(config.providers).map((p) => p.api_key),
+    ...Object.values(config.providers).flatMap((p) =>
+      providerKindOf(p.type)
+        .secrets.map((key) => (p as Record<string, unknown>)[key])
+        .filter((v) => typeof v === 'string'),
+    ),
     ...Object.values(config.providers).flatMap((p) => Object.values(p.headers)),
     ...config.keys.map((k) => k.key),
     config.server.admin_key,

@@ -20,6 +20,7 @@ vi.mock('../../adapters/index.js', async (importOriginal) => {
       region: z.string().min(1).describe('Where requests are signed for.'),
       access_key_id: z.string().optional(),
     }),
+    secrets: ['access_key_id'],
   };
   const providerKinds: Record<string, ProviderKind> = { ...real.providerKinds, 'signed-example': signed };
   const providerKindOf = (type: string) => {
