@@ -15,7 +15,7 @@ import type { Runtime } from './runtime/runtime.js';
 import { resolveRoute } from './routing/resolve.js';
 import { estimateRequest, planCandidates } from './routing/plan.js';
 import type { ClientLink } from './execute/client-link.js';
-import type { RequestContext } from './execute/attempt-runner.js';
+import { AttemptRun } from './execute/attempt-runner.js';
 import { executeUnary } from './execute/unary.js';
 import { executeStream } from './execute/stream.js';
 import type { StreamSink, UnaryAnswer } from './execute/sink.js';
@@ -31,8 +31,9 @@ export interface RequestRecord {
   keyName: string | undefined;
   stream: boolean;
   route: RouteRuntime | undefined;
+  /** The request's attempts (count and failures), once it has a route. */
+  run: AttemptRun | undefined;
   deployment: DeploymentRuntime | undefined;
-  attempts: number;
   status: number;
   usage: Usage | undefined;
   error: GatewayError | undefined;
@@ -47,7 +48,7 @@ export function newRequestRecord(operation: Operation, receivedAt: number, reque
     stream: false,
     route: undefined,
     deployment: undefined,
-    attempts: 0,
+    run: undefined,
     status: 200,
     usage: undefined,
     error: undefined,
@@ -73,42 +74,41 @@ export interface PipelineDeps {
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  /** Resolves and plans; the RequestContext the executor needs. */
-  private prepare(rt: Runtime, inference: Inference, record: RequestRecord): RequestContext {
-    const { request } = inference;
-    const route = resolveRoute(rt, inference.model, inference.key, request.operation);
+  /** Resolves the route and opens the request's attempt run, which the record keeps. */
+  private start(rt: Runtime, inference: Inference, record: RequestRecord): AttemptRun {
+    const route = resolveRoute(rt, inference.model, inference.key, inference.request.operation);
     record.route = route;
     this.deps.telemetry.requestStarted(route.name);
-    return {
+    const run = new AttemptRun({
       route,
       client: inference.client,
       receivedAt: record.receivedAt,
       telemetry: this.deps.telemetry,
       redact: rt.redactor.redact,
       random: this.deps.random,
-    };
+    });
+    record.run = run;
+    return run;
   }
 
-  private plan(ctx: RequestContext, request: ClientRequest): DeploymentRuntime[] {
-    return planCandidates(ctx.route, request.operation, estimateRequest(request), ctx.receivedAt, ctx.random);
+  private plan(run: AttemptRun, request: ClientRequest): DeploymentRuntime[] {
+    return planCandidates(run.ctx.route, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
   }
 
   /** A complete non-stream answer, or a thrown GatewayError / ClientGone. */
   async unary(rt: Runtime, inference: Inference, record: RequestRecord): Promise<UnaryAnswer> {
-    const ctx = this.prepare(rt, inference, record);
-    const answer = await executeUnary(rt.attemptRunner, ctx, inference.request, this.plan(ctx, inference.request));
+    const run = this.start(rt, inference, record);
+    const answer = await executeUnary(rt.attemptRunner, run, inference.request, this.plan(run, inference.request));
     record.deployment = answer.deployment;
-    record.attempts = answer.attempts;
     record.usage = answer.usage;
     return answer;
   }
 
   /** Streams the answer into `sink`; failures after the first chunk end the stream there. */
   async stream(rt: Runtime, inference: Inference, sink: StreamSink, record: RequestRecord): Promise<void> {
-    const ctx = this.prepare(rt, inference, record);
-    const outcome = await executeStream(rt.attemptRunner, ctx, inference.request, this.plan(ctx, inference.request), sink);
+    const run = this.start(rt, inference, record);
+    const outcome = await executeStream(rt.attemptRunner, run, inference.request, this.plan(run, inference.request), sink);
     record.deployment = outcome.deployment;
-    record.attempts = outcome.attempts;
     record.usage = outcome.usage;
     if (outcome.kind === 'failed') {
       record.status = outcome.error.status;
@@ -138,6 +138,7 @@ export class RequestPipeline {
     });
     const level = record.error?.level ?? 'info';
     if (!requestLog.isLevelEnabled(level)) return;
+    const failed = record.run?.failures.summary() ?? '';
     requestLog[level](
       {
         requestId: record.requestId,
@@ -147,7 +148,8 @@ export class RequestPipeline {
         key: record.keyName,
         status: record.status,
         ms: Math.round(durationMs * 10) / 10,
-        attempts: record.attempts,
+        attempts: record.run?.attempts ?? 0,
+        ...(failed !== '' ? { failed } : {}),
         stream: record.stream,
         ...(record.usage ? { inputTokens: record.usage.promptTokens, outputTokens: record.usage.completionTokens } : {}),
         ...(record.error ? { error: record.error.code, message: record.error.message } : {}),

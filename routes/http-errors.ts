@@ -14,7 +14,7 @@ export function toGatewayError(err: unknown, requestId: string): GatewayError {
   );
 }
 
-export function sendError(res: ServerResponse, error: GatewayError): void {
+export function sendError(res: ServerResponse, error: GatewayError, extraHeaders?: Readonly<Record<string, string>>): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -23,6 +23,7 @@ export function sendError(res: ServerResponse, error: GatewayError): void {
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
     ...error.headers,
   };
   // A body we refused to read stays on the socket; closing is cheaper than draining it.

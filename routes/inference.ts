@@ -9,7 +9,7 @@ import type { Operation } from '../adapters/types.js';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { ClientGone } from '../gateway/execute/abort-reasons.js';
 import { ClientLink } from '../gateway/execute/client-link.js';
-import { clientClosedStatus, newRequestRecord, type Inference, type RequestPipeline } from '../gateway/request.js';
+import { clientClosedStatus, newRequestRecord, type Inference, type RequestPipeline, type RequestRecord } from '../gateway/request.js';
 import { authenticate } from './authenticate.js';
 import { parseJsonObject, readRawBody } from './json-body.js';
 import { assignRequestId } from './request-id.js';
@@ -17,6 +17,22 @@ import { sendError, toGatewayError } from './http-errors.js';
 import { SseSink } from './sse-sink.js';
 import { validators } from './validation/operations.js';
 import type { GatewayDeps } from './deps.js';
+
+/**
+ * What happened, on every answer and error of these endpoints: the route (`none` before one was
+ * resolved), the attempts made, what failed on the way (`deployment:kind,…`, at most 512 characters)
+ * and, when one answered, the deployment.
+ */
+function outcomeHeaders(record: RequestRecord, deployment: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-switchyard-route': record.route?.name ?? 'none',
+    'x-switchyard-attempts': String(record.run?.attempts ?? 0),
+  };
+  if (deployment !== undefined) headers['x-switchyard-deployment'] = deployment;
+  const failed = record.run?.failures.summary() ?? '';
+  if (failed !== '') headers['x-switchyard-failed'] = failed;
+  return headers;
+}
 
 /** A link that learns when the client closes the connection before its answer was complete. */
 function linkClient(res: ServerResponse): ClientLink {
@@ -53,9 +69,7 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
         res.writeHead(200, {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(answer.body),
-          'x-switchyard-route': record.route!.name,
-          'x-switchyard-deployment': answer.deployment.id,
-          'x-switchyard-attempts': String(answer.attempts),
+          ...outcomeHeaders(record, answer.deployment.id),
         });
         res.end(answer.body);
       }
@@ -67,7 +81,7 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
         record.status = error.status;
         record.error = error;
         if (error.code === 'internal_error') logger.error({ err, requestId: record.requestId }, 'unexpected error');
-        sendError(res, error);
+        sendError(res, error, outcomeHeaders(record, undefined));
       }
     } finally {
       state.inFlight -= 1;

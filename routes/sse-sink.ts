@@ -19,7 +19,8 @@ export class SseSink implements StreamSink {
     sink.res.uncork();
   };
 
-  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number }): void {
+  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string }): void {
+    if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

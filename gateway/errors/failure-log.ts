@@ -9,8 +9,13 @@ import type { UpstreamError, UpstreamErrorKind } from '../../adapters/upstream-e
 
 interface Failure {
   deploymentId: string;
-  error: UpstreamError;
+  kind: UpstreamErrorKind;
+  /** Undefined for a failure the executor handled itself (a stream broken after its first byte). */
+  error: UpstreamError | undefined;
 }
+
+/** The longest `x-switchyard-failed` value (and log field): entries past it are counted, not listed. */
+export const maxFailureSummaryLength = 512;
 
 /** Lower is more telling. */
 const rank: Record<UpstreamErrorKind, number> = {
@@ -30,36 +35,60 @@ export class FailureLog {
   private readonly failures: Failure[] = [];
 
   add(deploymentId: string, error: UpstreamError): void {
-    this.failures.push({ deploymentId, error });
+    this.failures.push({ deploymentId, kind: error.kind, error });
+  }
+
+  /** A failure the executor handled without throwing (a stream broken mid-answer, then continued or ended). */
+  addHandled(deploymentId: string, kind: UpstreamErrorKind): void {
+    this.failures.push({ deploymentId, kind, error: undefined });
   }
 
   get size(): number {
     return this.failures.length;
   }
 
+  /**
+   * What failed, in order, as `deployment:kind` pairs (`a@cloud:timeout,b@gpu:server`), at most
+   * `maxLength` characters: the pairs that do not fit are summed up as `+N more`. Empty when nothing failed.
+   */
+  summary(maxLength = maxFailureSummaryLength): string {
+    let out = '';
+    for (let i = 0; i < this.failures.length; i += 1) {
+      const f = this.failures[i]!;
+      const entry = `${out === '' ? '' : ','}${f.deploymentId}:${f.kind}`;
+      const rest = this.failures.length - i - 1;
+      // Room for this entry and, if any remain, for the `,+N more` that would follow it.
+      const tail = rest > 0 ? `,+${rest} more`.length : 0;
+      if (out.length + entry.length + tail > maxLength) return `${out}${out === '' ? '' : ','}+${this.failures.length - i} more`;
+      out += entry;
+    }
+    return out;
+  }
+
   toGatewayError(routeName: string, redact: (text: string) => string): GatewayError {
-    if (this.failures.length === 0) {
+    const thrown = this.failures.filter((f): f is Failure & { error: UpstreamError } => f.error !== undefined);
+    if (thrown.length === 0) {
       return new GatewayError('no_healthy_deployment', `No deployment of route '${routeName}' can serve this request right now.`);
     }
-    if (this.failures.every((f) => f.error.kind === 'rate_limited')) {
-      const waits = this.failures.map((f) => f.error.retryAfterMs).filter((ms): ms is number => ms !== undefined);
+    if (thrown.every((f) => f.error.kind === 'rate_limited')) {
+      const waits = thrown.map((f) => f.error.retryAfterMs).filter((ms): ms is number => ms !== undefined);
       const soonest = waits.length > 0 ? Math.min(...waits) : 1000;
       const headers = {
         'retry-after': String(Math.max(1, Math.ceil(soonest / 1000))),
         'retry-after-ms': String(Math.max(0, Math.round(soonest))),
       };
-      const names = this.failures.map((f) => `'${f.deploymentId}'`).join(', ');
+      const names = thrown.map((f) => `'${f.deploymentId}'`).join(', ');
       return new GatewayError(
         'rate_limit_exceeded',
         `Every deployment of route '${routeName}' is rate-limited upstream (${names}). Retry after ${headers['retry-after']} s.`,
         { headers },
       );
     }
-    let best = this.failures[0]!;
-    for (const f of this.failures) if (rank[f.error.kind] < rank[best.error.kind]) best = f;
+    let best = thrown[0]!;
+    for (const f of thrown) if (rank[f.error.kind] < rank[best.error.kind]) best = f;
     const err = gatewayErrorFromUpstream(best.error, best.deploymentId, redact);
-    if (this.failures.length === 1) return err;
-    return new GatewayError(err.code, `${err.message} (${this.failures.length} attempts failed)`, {
+    if (thrown.length === 1) return err;
+    return new GatewayError(err.code, `${err.message} (${thrown.length} attempts failed)`, {
       param: err.param,
       bodyCode: err.bodyCode,
       deploymentId: best.deploymentId,

@@ -15,8 +15,11 @@ export interface UnaryAnswer extends Answer {
 
 /** Where a stream's output goes; routes/ implements it over the HTTP response. */
 export interface StreamSink {
-  /** Commits the response (200 + SSE headers). Called once, before the first chunk. */
-  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number }): void;
+  /**
+   * Commits the response (200 + SSE headers). Called once, before the first chunk. `failed` lists the
+   * attempts that failed before this one (FailureLog.summary), empty when none did.
+   */
+  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string }): void;
   /** Writes one chunk (JSON text); false when the client's buffer is full. */
   chunk(json: string): boolean;
   /** Resolves when the client can take more, or has gone. */

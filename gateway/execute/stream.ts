@@ -7,11 +7,10 @@
 import type { ClientRequest, StreamOutput } from '../../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
 import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue.js';
-import { FailureLog } from '../errors/failure-log.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
-import { AttemptRun, type AttemptRunner, type RequestContext } from './attempt-runner.js';
+import type { AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { asAttemptError, consumeStream, sendToUpstream } from './upstream-call.js';
 import { deadlineError } from './wrappers/index.js';
 import { envelopeOf, type Envelope } from './continuation/chunk-splice.js';
@@ -22,14 +21,14 @@ type Broke = { kind: 'broken'; error: GatewayError } & Broken & Answer;
 
 export async function executeStream(
   runner: AttemptRunner,
-  ctx: RequestContext,
+  run: AttemptRun,
   req: ClientRequest,
   candidates: readonly DeploymentRuntime[],
   sink: StreamSink,
 ): Promise<StreamOutcome> {
+  const { ctx } = run;
   const { route, telemetry } = ctx;
   const { firstTokenMs, idleMs } = route.timeouts;
-  const run = new AttemptRun(ctx);
   try {
     const { value } = await runner.run<StreamOutcome | Broke>(run, candidates, async (deployment, _run, report) => {
       const endpoint = deployment.provider.pool.pick(ctx.random);
@@ -48,7 +47,7 @@ export async function executeStream(
             if (!opened) {
               control.firstTokenArrived();
               control.armIdle(idleMs);
-              sink.open({ route: route.name, deployment, attempts });
+              sink.open({ route: route.name, deployment, attempts, failed: run.failures.summary() });
               opened = true;
               envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
@@ -73,7 +72,7 @@ export async function executeStream(
         });
         if (!finished) await deliver(translator.end());
         if (!finished) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-        if (!opened) sink.open({ route: route.name, deployment, attempts });
+        if (!opened) sink.open({ route: route.name, deployment, attempts, failed: run.failures.summary() });
         sink.done();
         return { kind: 'done', deployment, attempts, usage: translator.usage };
       } catch (raw) {
@@ -86,7 +85,7 @@ export async function executeStream(
         }
         const upstream = err instanceof UpstreamError ? err : undefined;
         if (!upstream && !(err instanceof DeadlineExceeded)) throw err;
-        const error = upstream ? gatewayErrorFromUpstream(upstream, deployment.id, ctx.redact) : deadlineError(route, new FailureLog());
+        const error = upstream ? gatewayErrorFromUpstream(upstream, deployment.id, ctx.redact) : deadlineError(run);
         report.handledFailure = upstream?.kind ?? 'timeout';
         telemetry.streamFailed(route.name, deployment, report.handledFailure);
         const progress = translator.progress;

@@ -7,7 +7,7 @@ import type { ClientRequest } from '../../adapters/types.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
-import { AttemptRun, type AttemptRunner, type RequestContext } from './attempt-runner.js';
+import type { AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { asAttemptError, readBody, sendToUpstream } from './upstream-call.js';
 import { ChunkAggregator } from './chunk-aggregate.js';
 import { executeStream } from './stream.js';
@@ -15,13 +15,13 @@ import type { StreamSink, UnaryAnswer } from './sink.js';
 
 export async function executeUnary(
   runner: AttemptRunner,
-  ctx: RequestContext,
+  run: AttemptRun,
   req: ClientRequest,
   candidates: readonly DeploymentRuntime[],
 ): Promise<UnaryAnswer> {
-  if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, ctx, req, candidates);
+  const { ctx } = run;
+  if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, run, req, candidates);
   const { totalMs, idleMs } = ctx.route.timeouts;
-  const run = new AttemptRun(ctx);
   const { value, deployment } = await runner.run(run, candidates, async (d) => {
     const endpoint = d.provider.pool.pick(ctx.random);
     const control = new AttemptControl(ctx.client, run.deadlineAt, totalMs);
@@ -51,7 +51,7 @@ export async function executeUnary(
  */
 async function executeUnaryAsStream(
   runner: AttemptRunner,
-  ctx: RequestContext,
+  run: AttemptRun,
   req: ClientRequest,
   candidates: readonly DeploymentRuntime[],
 ): Promise<UnaryAnswer> {
@@ -68,7 +68,7 @@ async function executeUnaryAsStream(
     done: () => undefined,
     fail: () => undefined,
   };
-  const outcome = await executeStream(runner, ctx, streamed, candidates, sink);
+  const outcome = await executeStream(runner, run, streamed, candidates, sink);
   if (outcome.kind === 'client_gone') throw new ClientGone();
   if (outcome.kind === 'failed') throw outcome.error;
   return { body: aggregator.result(), deployment: outcome.deployment, attempts: outcome.attempts, usage: outcome.usage };

@@ -3,13 +3,13 @@
  * before every try; a try cut by the deadline ends the request with a 504 that says how far it got.
  */
 import { GatewayError } from '../../errors/catalogue.js';
-import type { FailureLog } from '../../errors/failure-log.js';
-import type { RouteRuntime } from '../../runtime/types.js';
 import { ClientGone, DeadlineExceeded } from '../abort-reasons.js';
-import type { AttemptWrapper } from '../attempt-runner.js';
+import type { AttemptRun, AttemptWrapper } from '../attempt-runner.js';
 
-export function deadlineError(route: RouteRuntime, failures: FailureLog): GatewayError {
-  const tried = failures.size > 0 ? ` after ${failures.size} failed attempt(s)` : '';
+/** The 504 of a request whose deadline passed; its attempt count is the one the log and headers show. */
+export function deadlineError(run: AttemptRun): GatewayError {
+  const { route } = run.ctx;
+  const tried = run.attempts > 0 ? ` after ${run.attempts} attempt${run.attempts === 1 ? '' : 's'}` : '';
   return new GatewayError('timeout', `Route '${route.name}' did not answer within its ${route.timeouts.totalMs} ms deadline${tried}.`);
 }
 
@@ -19,11 +19,11 @@ export function deadline(): AttemptWrapper {
     stage: 20,
     wrap: (next) => async (deployment, run, attempt, report) => {
       if (run.ctx.client.gone) throw new ClientGone();
-      if (run.deadlineAt - performance.now() <= 0) throw deadlineError(run.ctx.route, run.failures);
+      if (run.deadlineAt - performance.now() <= 0) throw deadlineError(run);
       try {
         return await next(deployment, run, attempt, report);
       } catch (err) {
-        if (err instanceof DeadlineExceeded) throw deadlineError(run.ctx.route, run.failures);
+        if (err instanceof DeadlineExceeded) throw deadlineError(run);
         throw err;
       }
     },

@@ -23,7 +23,10 @@ export function measure(): AttemptWrapper {
         const end = performance.now();
         const outcome = report.handledFailure ?? 'success';
         if (outcome === 'success') stats.succeeded(end, report.ttftMs === undefined ? end - startedAt : undefined, report.ttftMs);
-        else if (outcome !== 'aborted') stats.failed(end, outcome, end - startedAt);
+        else if (outcome !== 'aborted') {
+          stats.failed(end, outcome, end - startedAt);
+          run.failures.addHandled(deployment.id, outcome);
+        }
         telemetry.attemptFinished(route.name, deployment, outcome);
         return value;
       } catch (err) {

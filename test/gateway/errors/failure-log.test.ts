@@ -54,3 +54,35 @@ describe('FailureLog', () => {
     expect(new FailureLog().toGatewayError('r', same).code).toBe('no_healthy_deployment');
   });
 });
+
+describe('FailureLog.summary (the x-switchyard-failed header)', () => {
+  const fail = (kind: 'timeout' | 'server') => new UpstreamError(upstreamErrorOf(kind, 'x'));
+
+  it('is empty when nothing failed, and lists deployment:kind pairs in order', () => {
+    const log = new FailureLog();
+    expect(log.summary()).toBe('');
+    log.add('a@cloud', fail('timeout'));
+    log.addHandled('b@gpu', 'server');
+    expect(log.summary()).toBe('a@cloud:timeout,b@gpu:server');
+  });
+
+  it('stays within its length, counting the pairs that do not fit', () => {
+    const log = new FailureLog();
+    for (let i = 0; i < 40; i += 1) log.add(`deployment-${i}@somewhere`, fail('server'));
+    const summary = log.summary(200);
+    expect(summary.length).toBeLessThanOrEqual(200);
+    const listed = summary.split(',').filter((p) => p.endsWith(':server')).length;
+    expect(summary.endsWith(`,+${40 - listed} more`)).toBe(true);
+    expect(listed).toBeGreaterThan(0);
+    expect(log.summary(5)).toBe('+40 more');
+  });
+
+  it('does not count a handled failure among the errors the client gets', () => {
+    const log = new FailureLog();
+    log.addHandled('a', 'server');
+    log.add('b', new UpstreamError(upstreamErrorOf('server', 'model crashed', { status: 500 })));
+    const err = log.toGatewayError('chat', same);
+    expect(err.message).toContain("deployment 'b'");
+    expect(err.message).not.toContain('attempts failed');
+  });
+});
