@@ -15,14 +15,25 @@ COPY routes ./routes
 COPY sim ./sim
 COPY telemetry ./telemetry
 COPY upstream ./upstream
+# Then only what the runtime runs stays in node_modules. tsx is a production dependency for checkouts
+# (`npm install && npm start` runs the TypeScript sources through it), but the image runs the compiled
+# dist/: it is dropped from this stage's package.json before pruning, which removes it with esbuild and
+# everything else only it needs. Dev dependencies (typescript, vitest, ...) go with --omit=dev. The
+# `test` lines fail the build if either ever comes back.
 RUN npm run build \
  && mkdir -p dist/config/examples \
  && cp config/*.yaml config/*.json dist/config/ \
  && cp config/examples/*.yaml dist/config/examples/ \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm pkg delete dependencies.tsx \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && test ! -e node_modules/tsx \
+ && test ! -e node_modules/typescript
 
 FROM node:24-bookworm-slim
+# HOST: the gateway binds 127.0.0.1 by default when the config has no client keys; in a container it
+# must listen on every interface for the published port (and compose's nginx) to reach it.
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=8080 \
     LOG_LEVEL=info
 WORKDIR /app

@@ -1,48 +1,83 @@
 /**
- * The `switchyard` command: `start`, `validate`, `sim`. Each subcommand lives in its own file and
- * returns an exit code.
+ * The `switchyard` command: `start`, `validate`, `sim`, plus `--version` and `--help`. Each subcommand
+ * lives in its own file, returns an exit code, and is loaded only when it runs, so `--version` and
+ * `--help` answer without loading the gateway.
+ *
+ * Conventions every subcommand keeps: help goes to stdout with exit 0; a usage error (unknown option,
+ * bad value) goes to stderr with a usage hint and exit 2.
  */
-import { runStartCommand } from './start.js';
-import { runValidateCommand } from './validate.js';
-import { runSimCommand } from './sim.js';
+import { version } from './version.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<(argv: string[]) => Promise<number>>;
+}
+
+// Options are listed by each command's own --help only, so this list never goes stale beside them.
+const commands: Record<string, Command> = {
+  start: {
+    summary: 'serve the gateway (default: the embedded demo config)',
+    load: async () => (await import('./start.js')).runStartCommand,
+  },
+  validate: {
+    summary: 'check a config file; every error as file:line:col',
+    load: async () => (await import('./validate.js')).runValidateCommand,
+  },
+  sim: {
+    summary: 'run an upstream simulator (OpenAI or vLLM wire format) with a fault API',
+    load: async () => (await import('./sim.js')).runSimCommand,
+  },
+};
 
 const usage = `usage: switchyard <command> [options]
+       switchyard --version | --help
 
 commands:
-  start [--config FILE] [--port N]   serve the gateway (default: the embedded demo config)
-  validate FILE                      check a config file; every error as file:line:col
-  sim --kind openai|vllm [...]       run an upstream simulator (see: switchyard sim --help)
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join('\n')}
 
-environment: SWITCHYARD_CONFIG, PORT, LOG_LEVEL; secrets only through \${VAR} references in the config.
+options:
+  -h, --help      show this help; \`switchyard <command> --help\` shows a command's options
+  -v, --version   print the version
+
+environment: SWITCHYARD_CONFIG, HOST, PORT, LOG_LEVEL, REDIS_URL; secrets only through \${VAR} references in the config.
 `;
-
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  start: runStartCommand,
-  validate: runValidateCommand,
-  sim: runSimCommand,
-};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    // `switchyard help start` is `switchyard start --help`.
+    const topic = name === 'help' && rest[0] !== undefined ? commands[rest[0]] : undefined;
+    if (topic) return (await topic.load())(['--help']);
+    if (name === 'help' && rest[0] !== undefined) {
+      process.stderr.write(`switchyard: unknown command '${rest[0]}'\n\n${usage}`);
+      return 2;
+    }
     process.stdout.write(usage);
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${version}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`switchyard: unknown command '${name}'\n\n${usage}`);
+    process.stderr.write(`switchyard: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'\n\n${usage}`);
     return 2;
   }
+  const run = await command.load();
   try {
-    return await command(rest);
+    return await run(rest);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (
-      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
-      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
-    ) {
-      process.stderr.write(`switchyard ${name}: ${(err as Error).message}\n`);
+    const code = (err as { code?: unknown }).code;
+    // Subcommands that parse with node:util parseArgs let its errors (ERR_PARSE_ARGS_*) through: usage errors.
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`switchyard ${name}: ${(err as Error).message}\nrun 'switchyard ${name} --help' for usage.\n`);
       return 2;
     }
     if (code === 'EADDRINUSE') {

@@ -126,7 +126,8 @@ export async function runSimCommand(argv: string[], io: SimCommandIo = {}): Prom
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown flags and missing values.
     const code = (err as { code?: unknown }).code;
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      stderr.write(`switchyard sim: ${(err as Error).message}\n\n${usage}`);
+      // A hint rather than the whole usage, which would bury the message (as for every subcommand).
+      stderr.write(`switchyard sim: ${(err as Error).message}\nrun 'switchyard sim --help' for usage.\n`);
       return 2;
     }
     throw err;

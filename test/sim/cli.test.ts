@@ -17,11 +17,16 @@ function capture(): { write(text: string): boolean; text: string } {
 }
 
 describe('switchyard sim', () => {
-  it('prints usage for --help and exits 0', async () => {
-    const stdout = capture();
-    expect(await runSimCommand(['--help'], { stdout })).toBe(0);
-    expect(stdout.text).toContain('--kind openai|vllm');
-    expect(stdout.text).toContain('--api-key-env VAR');
+  it('prints usage for --help and -h on stdout and exits 0, even beside other options', async () => {
+    for (const argv of [['--help'], ['-h'], ['--kind', 'bedrock', '-h']]) {
+      const stdout = capture();
+      const stderr = capture();
+      expect(await runSimCommand(argv, { stdout, stderr })).toBe(0);
+      expect(stdout.text).toMatch(/^usage: switchyard sim --kind openai\|vllm/);
+      expect(stdout.text).toContain('--api-key-env VAR');
+      expect(stdout.text).toContain('-h, --help');
+      expect(stderr.text).toBe('');
+    }
   });
 
   it('exits 2 with a clear message on invalid arguments', async () => {
@@ -35,8 +40,12 @@ describe('switchyard sim', () => {
     ];
     for (const [argv, message] of cases) {
       const stderr = capture();
-      expect(await runSimCommand(argv, { stderr, stdout: capture() })).toBe(2);
+      const stdout = capture();
+      expect(await runSimCommand(argv, { stderr, stdout })).toBe(2);
       expect(stderr.text).toMatch(message);
+      // The message, then a hint where the usage is (the whole usage would bury the message); stdout stays clean.
+      expect(stderr.text).toMatch(/^switchyard sim: .*\nrun 'switchyard sim --help' for usage\.\n$/);
+      expect(stdout.text).toBe('');
     }
   });
 
