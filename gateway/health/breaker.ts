@@ -3,7 +3,7 @@
  * the threshold (once enough attempts were seen); open → half-open after the reset time; half-open lets
  * exactly one trial through — its success closes, its failure re-opens with a doubled wait.
  *
- * Our own small state machine rather than opossum, for four behaviours measured in LIBRARIES.md that
+ * Our own small state machine rather than opossum, for four behaviours of opossum 9 (measured with it) that
  * contradict what the router needs: a late success from a call started before the breaker opened closes
  * it (we tag permits with a generation and ignore stale results); a filtered client error counts as a
  * success and can close a half-open breaker over a dead upstream (here client-fault outcomes are

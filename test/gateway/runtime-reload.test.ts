@@ -1,7 +1,7 @@
 /**
  * A reload builds a new Runtime; live health state carries over for deployments whose identity (where
  * they send requests, and the health settings) did not change, and round-robin position for routes
- * whose strategy did not (DESIGN.md §2).
+ * whose strategy did not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildRuntime } from '../../gateway/runtime/build.js';

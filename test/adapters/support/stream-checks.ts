@@ -1,5 +1,5 @@
 /**
- * What every translated stream must satisfy, whatever the upstream sent (wire-formats.md §10 items 2-4):
+ * What every translated stream must satisfy, whatever the upstream sent (the stream rules every provider's format shares):
  * nothing after the end, one role-bearing first delta and at most one finish_reason per choice, a usage
  * chunk only for a client that asked and then last before `[DONE]`, one id/created for the stream.
  * Also runs the chunks through openai-node's own ChatCompletionStream accumulator, which throws on a

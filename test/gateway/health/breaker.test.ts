@@ -1,5 +1,5 @@
 /**
- * The breaker's semantics, the ones LIBRARIES.md found opossum getting wrong for us included:
+ * The breaker's semantics, the ones opossum 9 gets wrong for us included:
  * exactly one trial, client faults never settle a trial, late results from before an opening are
  * ignored, and the wait doubles on each failed trial.
  */
