@@ -1,9 +1,11 @@
 /**
  * Where things are in the YAML: every config error names file:line:col. A path into the parsed value
  * is mapped back to the node that produced it, or to the nearest existing ancestor when the node is
- * missing (a required key that is absent points at the mapping that lacks it).
+ * missing (a required key that is absent points at the mapping that lacks it). Offsets are turned into
+ * line:col by a function, so that a document parsed from a repaired text (config/flow-references.ts)
+ * still reports positions in the file as written.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 
 export type Path = readonly (string | number)[];
 
@@ -12,16 +14,36 @@ export interface Position {
   col: number;
 }
 
+/** Offset -> line:col (both from 1) in `text`. */
+export function lineIndex(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo]! + 1 };
+  };
+}
+
 export class Positions {
   constructor(
     private readonly doc: Document,
-    private readonly lines: LineCounter,
+    /** Offset in the parsed text -> line:col in the file. */
+    readonly locate: (offset: number) => Position,
   ) {}
 
   private at(offset: number | undefined): Position {
-    if (offset === undefined) return { line: 1, col: 1 };
-    const { line, col } = this.lines.linePos(offset);
-    return { line, col };
+    return offset === undefined ? { line: 1, col: 1 } : this.locate(offset);
+  }
+
+  /** The position where `node` starts. */
+  ofNode(node: Node): Position {
+    return this.at(node.range?.[0]);
   }
 
   /** The node at `path`, if it exists. */
@@ -39,6 +61,27 @@ export class Positions {
       if (current === undefined || current === null) return undefined;
     }
     return current as Node;
+  }
+
+  /** The data path of the node that starts at `offset`, if one does. */
+  pathAt(offset: number): Path | undefined {
+    const search = (node: unknown, path: (string | number)[]): Path | undefined => {
+      if (isScalar(node)) return node.range?.[0] === offset ? path : undefined;
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair) || !isScalar(pair.key)) continue;
+          const found = search(pair.value, [...path, String(pair.key.value)]);
+          if (found) return found;
+        }
+      } else if (isSeq(node)) {
+        for (let i = 0; i < node.items.length; i += 1) {
+          const found = search(node.items[i], [...path, i]);
+          if (found) return found;
+        }
+      }
+      return undefined;
+    };
+    return search(this.doc.contents, []);
   }
 
   /** The position of the value at `path`, or of its nearest existing ancestor. */
