@@ -32,9 +32,10 @@ RUN npm run build \
 FROM node:24-bookworm-slim
 # HOST: the gateway binds 127.0.0.1 by default when the config has no client keys; in a container it
 # must listen on every interface for the published port (and compose's nginx) to reach it.
+# No PORT here: PORT overrides server.port, and a mounted config's port must win unless the operator
+# sets PORT (the start-up log line `listening` says which source set the port).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=8080 \
     LOG_LEVEL=info
 WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./package.json
@@ -43,6 +44,7 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root bin/switchyard.mjs ./bin/switchyard.mjs
 USER node
 EXPOSE 8080
+# Probes PORT, else 8080 (server.port's default): set PORT when a mounted config listens elsewhere.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/switchyard.mjs"]

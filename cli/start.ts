@@ -1,7 +1,8 @@
 /**
  * `switchyard start`: the composition root. Loads and validates the config, starts the embedded
  * simulators it names (so the demo needs no keys and no other process), builds the Runtime, serves the
- * app, and shuts down gracefully on SIGTERM/SIGINT.
+ * app (and the operations endpoints on their own port when `server.ops_port` is set), and shuts down
+ * gracefully on SIGTERM/SIGINT (routes/shutdown.ts).
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -15,28 +16,48 @@ import { createGatewayMetrics } from '../telemetry/metrics.js';
 import { PrometheusSink } from '../telemetry/prometheus-sink.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRequestListener } from '../routes/app.js';
-import { listen } from '../routes/server.js';
-import type { GatewayDeps, ServerState } from '../routes/deps.js';
+import { formatAddress, isLoopback, isWildcard, listen, type ListeningServer } from '../routes/server.js';
+import { GracefulShutdown } from '../routes/shutdown.js';
+import { newServerState, type GatewayDeps } from '../routes/deps.js';
 import { startSimulator, type RunningSimulator } from '../sim/index.js';
+import { banner } from './banner.js';
+import { chooseListenAddress, parsePort, type GivenAddress, type ListenAddress } from './listen-address.js';
 import { version } from './version.js';
 
 export const defaultConfigPath = fileURLToPath(new URL('../config/switchyard.yaml', import.meta.url));
 
 export interface StartOptions {
   config: Config;
-  /** Overrides config and PORT; 0 picks a free port (tests). */
+  /** Overrides the config's (and PORT's) port; 0 picks a free port (tests). */
   port?: number;
+  /** Overrides the config's host. */
   host?: string;
+  /** Where the listen address comes from, for the start-up log (the CLI passes flags and environment). */
+  given?: GivenAddress;
   logger?: Logger;
   random?: () => number;
   /** Collect Node process metrics (off in tests that start many gateways). */
   processMetrics?: boolean;
 }
 
-export interface RunningGateway {
-  /** e.g. http://127.0.0.1:8080 — append /v1 for OpenAI clients. */
+/** A listener as people and clients reach it. */
+export interface Endpoint {
+  /** e.g. http://127.0.0.1:8080: a URL that reaches it from this machine (a wildcard bind shows as 127.0.0.1). */
   readonly url: string;
   readonly port: number;
+  /** The address actually bound, e.g. 127.0.0.1, 0.0.0.0 or ::. */
+  readonly address: string;
+  /** It with the port, as people write it: 127.0.0.1:8080, [::]:8080. */
+  readonly bound: string;
+  /** Whether only this machine can connect. */
+  readonly loopback: boolean;
+}
+
+export interface RunningGateway extends Endpoint {
+  /** The host and port chosen, and what chose them. */
+  readonly listen: ListenAddress;
+  /** The operations listener (/metrics, /admin), when `server.ops_port` is set. */
+  readonly ops: Endpoint | undefined;
   readonly deps: GatewayDeps;
   readonly simulators: ReadonlyMap<string, RunningSimulator>;
   /**
@@ -45,7 +66,14 @@ export interface RunningGateway {
    * `freshState` (tests use it to start each case from healthy deployments).
    */
   reload(config?: Config, options?: { freshState?: boolean }): void;
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Graceful shutdown (routes/shutdown.ts): readiness fails for `drainDelayMs` (default 0 here; the
+   * CLI passes server.drain_delay_ms) while requests are served, then the listener closes and
+   * in-flight work has `graceMs` (default server.shutdown_grace_ms) before the gateway ends it.
+   */
+  close(graceMs?: number, options?: { drainDelayMs?: number }): Promise<void>;
+  /** Skips what is left of the drain delay and the grace (a second signal). */
+  hurry(): void;
 }
 
 async function startSimulators(config: Config): Promise<Map<string, RunningSimulator>> {
@@ -81,6 +109,17 @@ function simResolver(sims: ReadonlyMap<string, RunningSimulator>): (url: string)
   };
 }
 
+function endpointOf(listening: ListeningServer): Endpoint {
+  const reachable = isWildcard(listening.address) ? '127.0.0.1' : listening.address;
+  return {
+    url: `http://${formatAddress(reachable, listening.port)}`,
+    port: listening.port,
+    address: listening.address,
+    bound: formatAddress(listening.address, listening.port),
+    loopback: isLoopback(listening.address),
+  };
+}
+
 export async function startSwitchyard(options: StartOptions): Promise<RunningGateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger();
@@ -108,7 +147,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
       },
     });
   const runtime = new RuntimeHolder(build(config));
-  const state: ServerState = { shuttingDown: false, inFlight: 0 };
+  const state = newServerState();
   const deps: GatewayDeps = {
     runtime,
     telemetry,
@@ -117,70 +156,113 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     state,
     version,
     random: options.random ?? Math.random,
+    simulators: new Map([...sims].map(([name, s]) => [name, { kind: s.kind, model: s.model, origin: s.origin }])),
   };
-  const host = options.host ?? config.server.host;
-  const port = options.port ?? config.server.port;
-  const listening = await listen(createRequestListener(deps), state, host, port, {
-    headersTimeoutMs: config.server.headers_timeout_ms,
-    keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
-  });
-  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const given: GivenAddress = {
+    ...options.given,
+    ...(options.host !== undefined ? { host: { value: options.host, from: 'caller' } } : {}),
+    ...(options.port !== undefined ? { port: { value: options.port, from: 'caller' } } : {}),
+  };
+  const address = chooseListenAddress(config, given);
+  const timeouts = { headersTimeoutMs: config.server.headers_timeout_ms, keepAliveTimeoutMs: config.server.keep_alive_timeout_ms };
+  const opsPort = config.server.ops_port;
+  let api: ListeningServer | undefined;
+  let ops: ListeningServer | undefined;
+  try {
+    api = await listen(createRequestListener(deps, opsPort === undefined ? 'all' : 'api'), address.host, address.port, timeouts);
+    if (opsPort !== undefined) ops = await listen(createRequestListener(deps, 'ops'), config.server.ops_host, opsPort, timeouts);
+  } catch (err) {
+    api?.server.close();
+    await runtime.close();
+    await Promise.all([...sims.values()].map((s) => s.close()));
+    throw err;
+  }
+  const endpoint = endpointOf(api);
+  const opsEndpoint = ops && endpointOf(ops);
+  const open = config.keys.length === 0;
+  logger.info(
+    { address: endpoint.bound, host: address.host, hostFrom: address.hostFrom, port: endpoint.port, portFrom: address.portFrom },
+    'listening',
+  );
+  if (opsEndpoint) logger.info({ address: opsEndpoint.bound }, 'operations endpoints (/metrics, /admin) listening on their own port');
+  if (open && !endpoint.loopback)
+    logger.warn(
+      { address: endpoint.bound },
+      'open mode on a non-loopback address: no client keys are configured, so anyone who can reach this port can use the upstreams (add keys: to the config)',
+    );
+  const shutdown = new GracefulShutdown(state, api, ops, logger);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${displayHost}:${listening.port}`,
-    port: listening.port,
+    ...endpoint,
+    listen: address,
+    ops: opsEndpoint,
     deps,
     simulators: sims,
     reload(next = runtime.current.config, reloadOptions = {}) {
       runtime.swap(build(next, reloadOptions.freshState ? undefined : runtime.current));
     },
-    close(graceMs = config.server.shutdown_grace_ms) {
+    close(graceMs = config.server.shutdown_grace_ms, closeOptions = {}) {
       closing ??= (async () => {
-        await listening.shutdown(graceMs);
+        await shutdown.run({ drainDelayMs: closeOptions.drainDelayMs ?? 0, graceMs });
         await runtime.close();
         await Promise.all([...sims.values()].map((s) => s.close()));
       })();
       return closing;
     },
+    hurry() {
+      shutdown.hurry();
+    },
   };
 }
 
-function banner(gw: RunningGateway, configPath: string): string {
-  const rt = gw.deps.runtime.current;
-  const base = `${gw.url}/v1`;
-  const chatRoute = [...rt.routes.values()].find((r) => r.operations.has('chat'))?.name ?? [...rt.routes.keys()][0] ?? 'chat';
-  const routes = [...rt.routes.values()].map(
-    (r) => `  ${r.name.padEnd(24)} -> ${[...r.targets, ...r.fallbacks].map((d) => d.id).join(', ')}`,
-  );
-  const sims = gw.simulators.size > 0 ? `\nSimulated upstreams (in-process): ${[...gw.simulators.keys()].join(', ')}\n` : '';
-  return `
-Switchyard ${version} listening on ${gw.url}   (config: ${configPath})
-OpenAI base URL: ${base}
-Routes (send as "model"):
-${routes.join('\n')}
-${sims}
-Try it:
-  curl ${base}/chat/completions -H 'Content-Type: application/json' \\
-    -d '{"model": "${chatRoute}", "messages": [{"role": "user", "content": "Hello!"}]}'
+const startUsage = `usage: switchyard start [--config FILE] [--port N] [--host ADDRESS]
 
-  import OpenAI from 'openai';
-  const client = new OpenAI({ baseURL: '${base}', apiKey: 'anything' });
-  const r = await client.chat.completions.create({ model: '${chatRoute}', messages: [{ role: 'user', content: 'Hello!' }] });
+Serves the gateway.
 
-Health: ${gw.url}/health/ready   Metrics: ${gw.url}/metrics
+options:
+  -c, --config FILE     the config; default $SWITCHYARD_CONFIG, else the embedded demo config
+  -p, --port N          the port; 0 picks a free one
+  -H, --host ADDRESS    the address to listen on, e.g. 127.0.0.1, 0.0.0.0 (every IPv4 interface), ::
+  -h, --help            show this help
+
+Where it listens (the start-up log line 'listening' names the source of each):
+  port: --port, else $PORT, else server.port in the config, else 8080
+  host: --host, else $HOST, else server.host in the config, else 127.0.0.1 when the config has no
+        client keys (open mode: this machine only) and 0.0.0.0 when it has keys
+
+On SIGTERM or SIGINT: /health/ready fails for server.drain_delay_ms while requests are still served,
+then the listener closes and in-flight work has server.shutdown_grace_ms to finish; a second signal
+skips the rest of both.
 `;
+
+/** The host and port given on the command line or in the environment, with their names. */
+function givenAddress(flags: { host?: string; port?: string }, env: NodeJS.ProcessEnv): GivenAddress | string {
+  const given: GivenAddress = {};
+  const portText = flags.port ?? (env.PORT === '' ? undefined : env.PORT);
+  if (portText !== undefined) {
+    const port = parsePort(portText);
+    if (port === undefined)
+      return `invalid port '${portText}'${flags.port === undefined ? ' (from PORT)' : ''}: expected an integer from 0 to 65535.`;
+    given.port = { value: port, from: flags.port !== undefined ? '--port' : 'PORT' };
+  }
+  const host = flags.host ?? (env.HOST === '' ? undefined : env.HOST);
+  if (host !== undefined) given.host = { value: host, from: flags.host !== undefined ? '--host' : 'HOST' };
+  return given;
 }
 
 export async function runStartCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string', short: 'H' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(
-      'usage: switchyard start [--config FILE] [--port N]\n  FILE defaults to $SWITCHYARD_CONFIG, else the embedded demo config.\n  The port comes from --port, else $PORT, else server.port in the config.\n',
-    );
+    process.stdout.write(startUsage);
     return 0;
   }
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath;
@@ -191,22 +273,37 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     return 1;
   }
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
-  const portText = values.port ?? process.env.PORT;
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    process.stderr.write(`switchyard: invalid port '${portText}': expected an integer from 0 to 65535.\n`);
+  const given = givenAddress(values, process.env);
+  if (typeof given === 'string') {
+    process.stderr.write(`switchyard: ${given}\n`);
     return 2;
   }
-  const gw = await startSwitchyard({ config: loaded.config, ...(port !== undefined ? { port } : {}) });
+  // locate() falls back to the nearest written ancestor: the same position as server's means no port was written.
+  const portAt = loaded.locate(['server', 'port']);
+  const serverAt = loaded.locate(['server']);
+  given.portWritten = portAt.line !== serverAt.line || portAt.col !== serverAt.col;
+  const { config } = loaded;
+  const gw = await startSwitchyard({ config, given });
   process.stdout.write(banner(gw, configPath));
+  const { logger } = gw.deps;
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      gw.deps.logger.info({ signal }, 'shutting down: draining in-flight requests');
-      void gw.close().then(resolve);
+    let signals = 0;
+    const stop = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: ending what is still open now');
+        gw.hurry();
+        return;
+      }
+      logger.info(
+        { signal, drainDelayMs: config.server.drain_delay_ms, graceMs: config.server.shutdown_grace_ms },
+        'shutting down (a second signal skips the waits)',
+      );
+      void gw.close(config.server.shutdown_grace_ms, { drainDelayMs: config.server.drain_delay_ms }).then(resolve);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
-  gw.deps.logger.info('stopped');
+  logger.info('stopped');
   return 0;
 }

@@ -1,5 +1,5 @@
 /**
- * The shape of switchyard.yaml (DESIGN.md §4), as zod schemas. Strict everywhere: an unknown key is an
+ * The shape of switchyard.yaml, as zod schemas. Strict everywhere: an unknown key is an
  * error, so a typo never passes silently. Keys for features that are not built yet are absent, and so
  * rejected, until their feature lands. The JSON Schema in switchyard.schema.json is generated from this
  * file (`npm run schema`); a test fails when it is stale.
@@ -21,22 +21,61 @@ export const byteSize = z.union([
   z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, 'a size such as 512kb or 4mb'),
 ]);
 
-export const serverSchema = z.strictObject({
-  host: z.string().default('0.0.0.0').describe('Address to listen on.'),
-  port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on; the PORT environment variable overrides it.'),
-  body_limit: byteSize.default('4mb').describe('Largest request body accepted; larger ones get 413.'),
-  shutdown_grace_ms: positiveMs.default(15_000).describe('On SIGTERM, how long in-flight requests and streams may take to finish.'),
-  headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
-  keep_alive_timeout_ms: positiveMs
-    .default(65_000)
-    .describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
-  admin_key: z
-    .string()
-    .optional()
-    .describe(
-      'Enables the admin API (/admin/...) for clients that send it as Bearer; write it as ${ENV_VAR}. Empty or absent: admin API off.',
-    ),
-});
+export const serverSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Address to listen on. Default: 127.0.0.1 (this machine only) when no client keys are configured (open mode), 0.0.0.0 (every IPv4 interface) when keys are. The HOST environment variable and --host override it.',
+      ),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8080)
+      .describe('Port to listen on. The PORT environment variable overrides it, and --port overrides both.'),
+    body_limit: byteSize.default('4mb').describe('Largest request body accepted; larger ones get 413.'),
+    drain_delay_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(5_000)
+      .describe(
+        'On SIGTERM/SIGINT, how long /health/ready answers 503 while requests are still served normally, so load balancers stop sending before the listener closes. 0: close at once.',
+      ),
+    shutdown_grace_ms: positiveMs
+      .default(15_000)
+      .describe(
+        'After the listener closes, how long in-flight requests and streams may take to finish; then streams end with a shutting_down error event and other requests get 503.',
+      ),
+    headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
+    keep_alive_timeout_ms: positiveMs
+      .default(65_000)
+      .describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
+    admin_key: z
+      .string()
+      .optional()
+      .describe(
+        'Enables the admin API (/admin/...) for clients that send it as Bearer; write it as ${ENV_VAR}. Empty or absent: admin API off.',
+      ),
+    ops_port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe(
+        'Serve /metrics and /admin/* on this separate port (and not on the public one, which then answers 404 for them); /health/* answers on both. Absent: everything on the public port.',
+      ),
+    ops_host: z.string().min(1).default('127.0.0.1').describe('Address of the ops_port listener; default this machine only.'),
+  })
+  .refine((s) => s.ops_port === undefined || s.ops_port === 0 || s.ops_port !== s.port, {
+    path: ['ops_port'],
+    message: 'ops_port must differ from port (the point is a separate listener)',
+  });
 
 export const simulatorSchema = z.strictObject({
   kind: z.enum(['openai', 'vllm']).describe('Which wire format the in-process simulator speaks.'),
@@ -234,12 +273,13 @@ export const keySchema = z.strictObject({
 export const configSchema = z.strictObject({
   version: z.literal(1).describe('Config format version.'),
   server: serverSchema.default({
-    host: '0.0.0.0',
     port: 8080,
     body_limit: '4mb',
+    drain_delay_ms: 5_000,
     shutdown_grace_ms: 15_000,
     headers_timeout_ms: 15_000,
     keep_alive_timeout_ms: 65_000,
+    ops_host: '127.0.0.1',
   }),
   simulators: z.record(id, simulatorSchema).default({}).describe('In-process upstream simulators (demo and tests; never production).'),
   providers: z.record(id, providerSchema).describe('Upstream endpoints and their credentials.'),

@@ -1,7 +1,8 @@
 /**
  * The admin API, on only when `server.admin_key` is set (otherwise its paths do not exist): the live
  * state of every deployment, and operator overrides for drills — force a breaker open or closed, drain
- * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe.
+ * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe. The
+ * config's in-process simulators are reached through it too (routes/admin-simulators.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
@@ -49,7 +50,8 @@ function sendJson(res: ServerResponse, value: unknown): void {
   res.end(body);
 }
 
-function authorize(rt: Runtime, req: IncomingMessage, res: ServerResponse): boolean {
+/** Whether the request may use the admin API; if not, the 404 (admin API off) or 401 is sent. */
+export function authorize(rt: Runtime, req: IncomingMessage, res: ServerResponse): boolean {
   const adminKey = rt.config.server.admin_key;
   if (!adminKey) {
     sendError(

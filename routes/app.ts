@@ -7,6 +7,10 @@
  * per-request prototype swap and layer walk cost ~200 µs of CPU per request here (`npm run bench`),
  * most of the gateway's budget. Every other path, and any variant of these (query string, trailing
  * slash, other method), goes through the Express app, which registers the same handlers.
+ *
+ * With `server.ops_port`, the operations endpoints get a listener of their own: the public one serves
+ * the API and /health/* (load balancers probe the port they send traffic to), the ops one /health/*,
+ * /metrics and /admin/*; each answers 404 for the other's paths.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -19,7 +23,11 @@ import { requestLogger } from '../telemetry/logger.js';
 import { createModelsHandlers } from './models.js';
 import { createHealthHandlers } from './health.js';
 import { createAdminHandlers } from './admin.js';
+import { createSimulatorAdminHandlers } from './admin-simulators.js';
 import type { GatewayDeps } from './deps.js';
+
+/** Which endpoints a listener serves: all of them, the API side only, or the operations side only. */
+export type Surface = 'all' | 'api' | 'ops';
 
 function methodNotAllowed(req: Request, res: Response): void {
   assignRequestId(req, res);
@@ -31,16 +39,20 @@ function methodNotAllowed(req: Request, res: Response): void {
 
 type OperationHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** The request listener for the server: hot POST paths straight to their handlers, the rest to Express. */
-export function createRequestListener(deps: GatewayDeps): RequestListener {
-  const pipeline = new RequestPipeline({ telemetry: deps.telemetry, requestLog: requestLogger(deps.logger), random: deps.random });
-  const operations = new Map<string, OperationHandler>([
-    ['/v1/chat/completions', createInferenceHandler('chat', deps, pipeline)],
-    ['/v1/completions', createInferenceHandler('completions', deps, pipeline)],
-    ['/v1/embeddings', createInferenceHandler('embeddings', deps, pipeline)],
-  ]);
-  const app = createApp(deps, operations);
+/** The request listener for a server: hot POST paths straight to their handlers, the rest to Express. */
+export function createRequestListener(deps: GatewayDeps, surface: Surface = 'all'): RequestListener {
+  const operations = new Map<string, OperationHandler>();
+  if (surface !== 'ops') {
+    const pipeline = new RequestPipeline({ telemetry: deps.telemetry, requestLog: requestLogger(deps.logger), random: deps.random });
+    operations.set('/v1/chat/completions', createInferenceHandler('chat', deps, pipeline));
+    operations.set('/v1/completions', createInferenceHandler('completions', deps, pipeline));
+    operations.set('/v1/embeddings', createInferenceHandler('embeddings', deps, pipeline));
+  }
+  const app = createApp(deps, operations, surface);
+  const { state } = deps;
   return (req, res) => {
+    // Once the listener is closed, every answer closes its connection, so keep-alive clients reconnect (elsewhere).
+    if (state.shuttingDown && surface !== 'ops') res.setHeader('connection', 'close');
     const handler = req.method === 'POST' ? operations.get(req.url!) : undefined;
     if (handler) handler(req, res).catch((err: unknown) => sendUnexpected(deps, err, req, res));
     else app(req, res);
@@ -55,7 +67,7 @@ function sendUnexpected(deps: GatewayDeps, err: unknown, req: IncomingMessage, r
   sendError(res, error);
 }
 
-function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationHandler>): Express {
+function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationHandler>, surface: Surface): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -69,26 +81,33 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
   const health = createHealthHandlers(deps);
   app.get('/health/live', health.live);
   app.get('/health/ready', health.ready);
-  app.get('/metrics', health.metrics);
 
-  const models = createModelsHandlers(deps);
-  app.get('/v1/models', models.list);
-  app.get('/v1/models/*model', models.get);
-  app.all('/v1/models', methodNotAllowed);
+  if (surface !== 'ops') {
+    const models = createModelsHandlers(deps);
+    app.get('/v1/models', models.list);
+    app.get('/v1/models/*model', models.get);
+    app.all('/v1/models', methodNotAllowed);
+  }
 
-  const admin = createAdminHandlers(deps);
-  app.get('/admin/state', admin.state);
-  app.post('/admin/deployments/:id/:action', admin.act);
+  if (surface !== 'api') {
+    app.get('/metrics', health.metrics);
+    const admin = createAdminHandlers(deps);
+    app.get('/admin/state', admin.state);
+    app.post('/admin/deployments/:id/:action', admin.act);
+    const simulators = createSimulatorAdminHandlers(deps);
+    app.get('/admin/simulators', simulators.list);
+    app.all('/admin/simulators/:name/:what', simulators.forward);
+  }
 
+  const served =
+    surface === 'ops'
+      ? 'This is the operations listener (server.ops_port): it serves /health/live, /health/ready, /metrics and /admin/*; the API is on the public port.'
+      : 'The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.';
   app.use((req: Request, res: Response) => {
     assignRequestId(req, res);
     sendError(
       res,
-      new GatewayError(
-        'unknown_url',
-        `Invalid URL (${req.method} ${req.path.slice(0, 200)}). The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.`,
-        { bodyCode: 'unknown_url' },
-      ),
+      new GatewayError('unknown_url', `Invalid URL (${req.method} ${req.path.slice(0, 200)}). ${served}`, { bodyCode: 'unknown_url' }),
     );
   });
 

@@ -3,12 +3,41 @@ import type { Logger } from 'pino';
 import type { RuntimeHolder } from '../gateway/runtime/holder.js';
 import type { TelemetrySink } from '../telemetry/sink.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
+import type { Exchange } from './exchange.js';
 
+/**
+ * Where the gateway is in its life. Shutdown goes serving -> draining (readiness fails, requests are
+ * still served, so load balancers stop sending) -> shuttingDown (the listener is closed; requests that
+ * still arrive on open connections get 503) -> gone.
+ */
 export interface ServerState {
-  /** Set on SIGTERM: readiness fails and new API requests get 503 while in-flight ones finish. */
+  /** Set when shutdown starts: /health/ready answers 503 while requests are still served normally. */
+  draining: boolean;
+  /** Set when the listener closes: new API requests on open connections get 503 shutting_down. */
   shuttingDown: boolean;
-  /** API requests being handled now (for graceful shutdown). */
-  inFlight: number;
+  /** Inference requests being handled now: shutdown waits for them, then interrupts what is left. */
+  readonly exchanges: Set<Exchange>;
+  /** How many there are. */
+  readonly inFlight: number;
+}
+
+export function newServerState(): ServerState {
+  return {
+    draining: false,
+    shuttingDown: false,
+    exchanges: new Set(),
+    get inFlight() {
+      return this.exchanges.size;
+    },
+  };
+}
+
+/** An in-process simulator of the demo config, as the admin API reaches it (its own /sim API). */
+export interface SimulatorEndpoint {
+  readonly kind: string;
+  readonly model: string;
+  /** e.g. http://127.0.0.1:41234 (its OpenAI base URL is this + /v1, its fault API this + /sim/faults). */
+  readonly origin: string;
 }
 
 export interface GatewayDeps {
@@ -21,4 +50,6 @@ export interface GatewayDeps {
   readonly version: string;
   /** Randomness for endpoint picks; tests pass a seeded one. */
   readonly random: () => number;
+  /** The config's in-process simulators by name (`simulators:`), for /admin/simulators; empty in production. */
+  readonly simulators: ReadonlyMap<string, SimulatorEndpoint>;
 }

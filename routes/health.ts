@@ -1,6 +1,7 @@
 /**
  * Operations endpoints: liveness (the process answers), readiness (a config is loaded, every route
- * has a deployment it can use, and we are not shutting down) and Prometheus metrics.
+ * has a deployment it can use, and we are not shutting down: readiness fails as soon as shutdown starts,
+ * while requests are still served) and Prometheus metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Runtime } from '../gateway/runtime/runtime.js';
@@ -29,7 +30,8 @@ export function createHealthHandlers(deps: GatewayDeps) {
     },
     ready: (_req: IncomingMessage, res: ServerResponse): void => {
       const rt = deps.runtime.current;
-      if (deps.state.shuttingDown) return sendJson(res, 503, { status: 'shutting_down' });
+      // Draining: still serving, but load balancers must stop sending before the listener closes.
+      if (deps.state.draining || deps.state.shuttingDown) return sendJson(res, 503, { status: 'shutting_down' });
       const unusable = unusableRoutes(rt);
       if (unusable.length > 0) return sendJson(res, 503, { status: 'not_ready', unusable_routes: unusable });
       sendJson(res, 200, { status: 'ready', routes: rt.routes.size, deployments: rt.deployments.size });

@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operation } from '../adapters/types.js';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { ClientGone } from '../gateway/execute/abort-reasons.js';
-import { ClientLink } from '../gateway/execute/client-link.js';
 import { clientClosedStatus, newRequestRecord, type Inference, type RequestPipeline, type RequestRecord } from '../gateway/request.js';
 import { authenticate } from './authenticate.js';
 import { parseJsonObject, readRawBody } from './json-body.js';
@@ -17,6 +16,7 @@ import { sendError, toGatewayError } from './http-errors.js';
 import { SseSink } from './sse-sink.js';
 import { validators } from './validation/operations.js';
 import type { GatewayDeps } from './deps.js';
+import { Exchange } from './exchange.js';
 
 /**
  * What happened, on every answer and error of these endpoints: the route (`none` before one was
@@ -34,15 +34,6 @@ function outcomeHeaders(record: RequestRecord, deployment: string | undefined): 
   return headers;
 }
 
-/** A link that learns when the client closes the connection before its answer was complete. */
-function linkClient(res: ServerResponse): ClientLink {
-  const client = new ClientLink();
-  res.once('close', () => {
-    if (!res.writableFinished) client.leave();
-  });
-  return client;
-}
-
 export function createInferenceHandler(operation: Operation, deps: GatewayDeps, pipeline: RequestPipeline) {
   const validate = validators[operation];
   const { logger, state } = deps;
@@ -51,7 +42,10 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
     const receivedAt = performance.now();
     const record = newRequestRecord(operation, receivedAt, assignRequestId(req, res));
     const rt = deps.runtime.current;
-    state.inFlight += 1;
+    // Knows when the client leaves, and lets graceful shutdown end the request (routes/exchange.ts).
+    const exchange = new Exchange(res);
+    state.exchanges.add(exchange);
+    let sink: SseSink | undefined;
     try {
       if (state.shuttingDown)
         throw new GatewayError('shutting_down', 'The gateway is shutting down; retry the request (another replica will take it).');
@@ -61,9 +55,10 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
       const body = parseJsonObject(raw);
       const { model, stream, includeUsage } = validate(body);
       record.stream = stream;
-      const inference: Inference = { model, key, client: linkClient(res), request: { operation, body, raw, stream, includeUsage } };
+      const inference: Inference = { model, key, client: exchange.client, request: { operation, body, raw, stream, includeUsage } };
       if (stream) {
-        await pipeline.stream(rt, inference, new SseSink(res), record);
+        sink = new SseSink(res);
+        await pipeline.stream(rt, inference, sink, record);
       } else {
         const answer = await pipeline.unary(rt, inference, record);
         res.writeHead(200, {
@@ -84,7 +79,17 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
         sendError(res, error, outcomeHeaders(record, undefined));
       }
     } finally {
-      state.inFlight -= 1;
+      state.exchanges.delete(exchange);
+    }
+    const shutdownError = exchange.shutdownError();
+    if (shutdownError) {
+      // The shutdown grace ended this request: the gateway's doing (503), not the client's (499).
+      record.status = shutdownError.status;
+      record.error = shutdownError;
+      if (res.headersSent && sink) {
+        if (record.route && record.deployment) deps.telemetry.streamFailed(record.route.name, record.deployment, shutdownError.code);
+        sink.fail(shutdownError);
+      } else sendError(res, shutdownError, outcomeHeaders(record, undefined));
     }
     pipeline.finish(record);
   };

@@ -1,11 +1,9 @@
 /**
- * The HTTP server around the app: deliberate timeouts (Node's defaults are loose), listening, and
- * graceful shutdown — stop accepting, let in-flight requests and streams finish up to a bound, then
- * close what is left.
+ * The HTTP servers around the app: deliberate timeouts (Node's defaults are loose), listening, and the
+ * steps graceful shutdown takes on each listener (routes/shutdown.ts orders them).
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerState } from './deps.js';
 
 export interface ServerTimeouts {
   headersTimeoutMs: number;
@@ -15,18 +13,16 @@ export interface ServerTimeouts {
 export interface ListeningServer {
   readonly server: Server;
   readonly port: number;
-  readonly host: string;
-  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
-  shutdown(graceMs: number): Promise<void>;
+  /** The address actually bound, as the OS reports it: 127.0.0.1, ::1, 0.0.0.0, :: ... */
+  readonly address: string;
+  readonly family: 'IPv4' | 'IPv6';
+  /** Closes the listener (new connections are refused) and idle connections; resolves when the last connection closed. */
+  stopAccepting(): Promise<void>;
+  /** Ends every connection now, active ones included (the grace is over). */
+  closeAllConnections(): void;
 }
 
-export async function listen(
-  onRequest: RequestListener,
-  state: ServerState,
-  host: string,
-  port: number,
-  timeouts: ServerTimeouts,
-): Promise<ListeningServer> {
+export async function listen(onRequest: RequestListener, host: string, port: number, timeouts: ServerTimeouts): Promise<ListeningServer> {
   const server = createServer(onRequest);
   server.headersTimeout = timeouts.headersTimeoutMs;
   // Bounds receiving a request body; it does not limit how long a response may stream.
@@ -39,19 +35,35 @@ export async function listen(
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const bound = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
   return {
     server,
-    port: address.port,
-    host,
-    async shutdown(graceMs) {
-      state.shuttingDown = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    port: bound.port,
+    address: bound.address,
+    family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4',
+    stopAccepting() {
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const until = Date.now() + graceMs;
-      while (state.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      return closed;
+    },
+    closeAllConnections() {
       server.closeAllConnections();
-      await closed;
     },
   };
+}
+
+/** `127.0.0.1:8080`, `[::]:8080`: an address as people write it, IPv6 in brackets. */
+export function formatAddress(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === 'localhost' || address.startsWith('::ffff:127.');
+}
+
+/** True for 0.0.0.0 and :: (every interface). */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }

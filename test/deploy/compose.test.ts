@@ -140,7 +140,11 @@ describe('Dockerfile', () => {
 
   it('runs with HOST=0.0.0.0: in a container the gateway must listen on every interface', () => {
     expect(runtimeEnv().HOST).toBe('0.0.0.0');
-    expect(runtimeEnv().PORT).toBe(services.gateway!.environment!.PORT);
+  });
+
+  it('sets no PORT, so the server.port of a mounted config is not silently overridden (compose sets it explicitly)', () => {
+    expect(runtimeEnv().PORT).toBeUndefined();
+    expect(services.gateway!.environment!.PORT).toBe('8080');
   });
 
   it('ships only the compiled build and the packages it imports: no tsx, no TypeScript', () => {

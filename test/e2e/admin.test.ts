@@ -1,4 +1,4 @@
-/** The admin API: off without a key, Bearer-protected with one, live state, and drill overrides. */
+/** The admin API: off without a key, Bearer-protected with one, live state, drill overrides, and the demo's simulators. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -78,5 +78,62 @@ describe('admin API', () => {
     await admin('/admin/deployments/llama@gpu/restore', 'POST');
     expect((await admin('/admin/deployments/nope/open', 'POST')).status).toBe(404);
     expect((await admin('/admin/deployments/llama@gpu/explode', 'POST')).status).toBe(404);
+  });
+});
+
+describe("admin API: the config's in-process simulators (/admin/simulators)", () => {
+  const sims = (path: string, method = 'GET', body?: string, key = adminKey) =>
+    fetch(`${gw.url}/admin/simulators${path}`, { method, headers: { authorization: `Bearer ${key}` }, ...(body ? { body } : {}) });
+
+  it('lists them with their URLs and fault endpoints', async () => {
+    const list = (await (await sims('')).json()) as { simulators: Array<Record<string, string>> };
+    expect(list.simulators.map((s) => s.name)).toEqual(['gpu-a', 'gpu-b', 'cloud', 'embed']);
+    expect(list.simulators[2]).toMatchObject({
+      kind: 'openai',
+      model: 'gpt-4o-mini-2024-07-18',
+      url: gw.sim('cloud').url,
+      faults: '/admin/simulators/cloud/faults',
+    });
+  });
+
+  it('faults a simulator (as curl -d sends it) so that traffic fails over, and reads and clears its faults and stats', async () => {
+    const fault = '{"type": "error", "status": 503, "count": 2}';
+    for (const name of ['gpu-a', 'gpu-b']) {
+      const set = await fetch(`${gw.url}/admin/simulators/${name}/faults`, {
+        method: 'POST',
+        // curl -d without -H sends this content type; the simulator reads JSON whatever it says.
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: fault,
+      });
+      expect(set.status).toBe(200);
+      expect(await set.json()).toEqual({ faults: [{ type: 'error', status: 503, count: 2 }] });
+    }
+    const { response } = await ask();
+    expect(response.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
+    // Both attempts on the pool failed; which of its two servers took each is the pool's choice.
+    let applied = 0;
+    for (const name of ['gpu-a', 'gpu-b'])
+      applied += ((await (await sims(`/${name}/stats`)).json()) as { faultsApplied: number }).faultsApplied;
+    expect(applied).toBe(2);
+    for (const name of ['gpu-a', 'gpu-b']) {
+      expect(await (await sims(`/${name}/faults`, 'DELETE')).json()).toEqual({ faults: [] });
+      expect(await (await sims(`/${name}/faults`)).json()).toEqual({ faults: [] });
+    }
+  });
+
+  it("passes the simulator's own validation errors through", async () => {
+    const bad = await sims('/cloud/faults', 'POST', '{"type": "explode"}');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/invalid fault/);
+  });
+
+  it('needs the admin key, and answers 404 for unknown simulators or endpoints and 405 for other methods', async () => {
+    expect((await sims('/cloud/faults', 'POST', '{"type": "hang"}', 'adm-wrong-guess-000')).status).toBe(401);
+    expect(await (await sims('/cloud/faults')).json()).toEqual({ faults: [] });
+    const unknown = await sims('/nope/faults');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('simulator_not_found');
+    expect((await sims('/cloud/explode')).status).toBe(404);
+    expect((await sims('/cloud/requests', 'POST', '{}')).status).toBe(405);
   });
 });

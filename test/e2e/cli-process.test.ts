@@ -3,40 +3,18 @@
  * config (simulated upstreams, no keys) answers a request at once, and SIGTERM exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import { killCliProcessesAfterEach, repoRoot as root, startCli as startProcess } from '../support/cli-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+killCliProcessesAfterEach();
 let child: ChildProcess | undefined;
 
-afterEach(() => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
-});
-
-function startCli(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: () => string }> {
-  child = spawn(process.execPath, ['bin/switchyard.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 15 s:\n${out}`)), 15_000);
-    child!.stdout!.on('data', () => {
-      const m = /OpenAI base URL: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, output: () => out });
-      }
-    });
-    child!.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${out}`));
-    });
-  });
+/** `switchyard start ARGS`, kept as `child` for the signals and exit codes these tests check. */
+async function startCli(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: () => string }> {
+  const started = await startProcess(args, env);
+  child = started.child;
+  return started;
 }
 
 function exitCode(proc: ChildProcess): Promise<number | null> {
@@ -45,7 +23,7 @@ function exitCode(proc: ChildProcess): Promise<number | null> {
 
 describe('switchyard start (the embedded default config)', () => {
   it('serves the demo routes, prints copy-paste examples, and exits 0 on SIGTERM', async () => {
-    const { url, output } = await startCli(['start'], { PORT: '0' });
+    const { url, output } = await startCli([], { PORT: '0' });
     expect(output()).toContain('curl ');
     expect(output()).toContain("new OpenAI({ baseURL: '");
     const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
@@ -60,7 +38,7 @@ describe('switchyard start (the embedded default config)', () => {
   });
 
   it('logs each request as one JSON line (written asynchronously, flushed by exit), without the key', async () => {
-    const { url, output } = await startCli(['start'], { PORT: '0', LOG_LEVEL: 'info' });
+    const { url, output } = await startCli([], { PORT: '0', LOG_LEVEL: 'info' });
     const key = 'sk-client-secret-0123456789';
     const client = new OpenAI({ baseURL: url, apiKey: key, maxRetries: 0 });
     const { response } = await client.chat.completions
@@ -80,7 +58,7 @@ describe('switchyard start (the embedded default config)', () => {
   });
 
   it('keeps serving when its stdout breaks (the log collector went away)', async () => {
-    const { url } = await startCli(['start'], { PORT: '0', LOG_LEVEL: 'info' });
+    const { url } = await startCli([], { PORT: '0', LOG_LEVEL: 'info' });
     child!.stdout!.destroy();
     const client = new OpenAI({ baseURL: url, apiKey: 'anything', maxRetries: 0 });
     for (let i = 0; i < 20; i += 1) {
