@@ -56,6 +56,11 @@ export interface UpstreamErrorInfo {
   /** The upstream's error code, always as a string (self-hosted servers send integers). */
   code?: string | null;
   param?: string | null;
+  /**
+   * The deployment's context window in tokens, when a context-length error states it ("maximum
+   * context length is 8192 tokens"): the gateway learns it and skips the deployment for longer prompts.
+   */
+  contextWindow?: number;
 }
 
 export class UpstreamError extends Error implements UpstreamErrorInfo {
@@ -65,6 +70,7 @@ export class UpstreamError extends Error implements UpstreamErrorInfo {
   readonly status?: number;
   readonly code?: string | null;
   readonly param?: string | null;
+  readonly contextWindow?: number;
   /** The deployment the failed attempt went to; set by the executor. */
   deploymentId?: string;
 
@@ -77,6 +83,7 @@ export class UpstreamError extends Error implements UpstreamErrorInfo {
     if (info.status !== undefined) this.status = info.status;
     if (info.code !== undefined) this.code = info.code;
     if (info.param !== undefined) this.param = info.param;
+    if (info.contextWindow !== undefined) this.contextWindow = info.contextWindow;
   }
 }
 

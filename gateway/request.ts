@@ -14,6 +14,7 @@ import type { DeploymentRuntime, RouteRuntime } from './runtime/types.js';
 import type { Runtime } from './runtime/runtime.js';
 import { resolveRoute } from './routing/resolve.js';
 import { estimateRequest, planCandidates } from './routing/plan.js';
+import { anyKnownWindow, promptTokensAtLeast } from './routing/context-window.js';
 import type { ClientLink } from './execute/client-link.js';
 import { AttemptRun } from './execute/attempt-runner.js';
 import { executeUnary } from './execute/unary.js';
@@ -92,7 +93,10 @@ export class RequestPipeline {
   }
 
   private plan(run: AttemptRun, request: ClientRequest): DeploymentRuntime[] {
-    return planCandidates(run.ctx.route, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
+    const planned = planCandidates(run.ctx.route, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
+    // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
+    if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
+    return planned;
   }
 
   /** A complete non-stream answer, or a thrown GatewayError / ClientGone. */

@@ -28,6 +28,8 @@ export function deploymentState(d: DeploymentRuntime, now: number) {
     id: d.id,
     provider: d.provider.id,
     model: d.target.model,
+    context_window: d.contextWindow ?? null,
+    learned_context_window: d.health.learnedContextWindow ?? null,
     available: d.health.available(now),
     breaker: { state: breaker.state(now), forced: breaker.forced ?? null, next_trial_wait_ms: breaker.currentWaitMs },
     drained: d.health.drained,

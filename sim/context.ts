@@ -48,9 +48,9 @@ export class SimContext {
     return `${prefix}${this.idPrefix}${this.sequence.toString(36).padStart(6, '0')}`;
   }
 
-  /** The maximum context length the vllm kind advertises. */
+  /** The maximum context length the vllm kind advertises (and enforces, when set). */
   get maxModelLen(): number {
-    return Math.min(32768, this.options.kvCacheTokens);
+    return this.options.maxModelLen ?? Math.min(32768, this.options.kvCacheTokens);
   }
 
   record(request: RecordedRequest): void {

@@ -25,6 +25,8 @@ export interface SimFlavor {
   readonly kind: SimKind;
   errorBody(status: number, details?: ErrorDetails): ErrorEnvelope;
   modelNotFound(model: string): ErrorEnvelope;
+  /** The 400 for a prompt (plus max_tokens, when given) longer than the model's context length. */
+  contextLengthExceeded(maxModelLen: number, promptTokens: number, maxTokens: number | undefined): ErrorEnvelope;
   /** Fields a non-stream chat message carries besides role, content and tool_calls. */
   readonly messageExtras: Readonly<Record<string, unknown>>;
   /** Whether the message carries `tool_calls: []` when there are none (vLLM does). */
@@ -97,6 +99,20 @@ export const openaiFlavor: SimFlavor = {
       },
     };
   },
+  contextLengthExceeded(maxModelLen, promptTokens, maxTokens) {
+    const asked =
+      maxTokens === undefined
+        ? `your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`
+        : `you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
+    return {
+      error: {
+        message: `This model's maximum context length is ${maxModelLen} tokens. However, ${asked}`,
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    };
+  },
   messageExtras: { refusal: null, annotations: [] },
   emptyToolCalls: false,
   stopReason: false,
@@ -133,6 +149,14 @@ export const vllmFlavor: SimFlavor = {
   },
   modelNotFound(model) {
     return { error: { message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model', code: 404 } };
+  },
+  // vLLM's serving layer (_validate_input): the prompt alone, or the prompt with max_tokens.
+  contextLengthExceeded(maxModelLen, promptTokens, maxTokens) {
+    const message =
+      promptTokens > maxModelLen || maxTokens === undefined
+        ? `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`
+        : `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`;
+    return { error: { message, type: 'BadRequestError', param: null, code: 400 } };
   },
   messageExtras: { reasoning_content: null },
   emptyToolCalls: true,

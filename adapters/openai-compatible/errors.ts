@@ -9,6 +9,7 @@ import type { UpstreamHeaders } from '../types.js';
 import { upstreamErrorOf, type UpstreamErrorInfo, type UpstreamErrorKind } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { retryAfterMs } from '../shared/retry-after.js';
+import { contextWindowFromField, contextWindowFromMessage } from '../shared/context-window.js';
 
 const maxMessageChars = 500;
 const maxSnippetChars = 200;
@@ -21,6 +22,8 @@ export interface ErrorFields {
   param: string | null;
   /** A status the body itself states (TGI's `http_status_code`, an integer `code` in 400..599). */
   statedStatus?: number;
+  /** A window the body states beside its message (llama.cpp's `n_ctx`). */
+  nCtx?: number;
 }
 
 const stringOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -68,16 +71,25 @@ function fieldsOfObject(e: JsonObject, outer: JsonObject): ErrorFields {
     code,
     param: stringOf(e['param']) ?? null,
     statedStatus: statusIn(e['http_status_code']) ?? statusIn(outer['http_status_code']) ?? statusIn(e['code']),
+    nCtx: contextWindowFromField(e['n_ctx']),
   };
 }
 
 const contextLengthText =
-  /maximum context length|context length|context window|context size|too many tokens|prompt is too long|tokens \+ `?max_new_tokens`? must be/i;
+  /maximum context length|context length|context window|context size|maximum model length|too many tokens|prompt is too long|tokens \+ `?max_new_tokens`? must be|`inputs` must have less than/i;
 
 function isContextLength(f: ErrorFields | undefined): boolean {
   if (!f) return false;
   if (f.code === 'context_length_exceeded' || f.type === 'exceed_context_size_error') return true;
   return f.message !== undefined && contextLengthText.test(f.message);
+}
+
+/** The window a context-length error states, from its own field or its message (adapters/shared/context-window.ts). */
+function withContextWindow(info: UpstreamErrorInfo, fields: ErrorFields | undefined): UpstreamErrorInfo {
+  if (info.kind !== 'context_length') return info;
+  const window = fields?.nCtx ?? contextWindowFromMessage(fields?.message);
+  if (window !== undefined) info.contextWindow = window;
+  return info;
 }
 
 function isContentFilter(f: ErrorFields | undefined): boolean {
@@ -141,7 +153,10 @@ export function classifyError(status: number, body: string, headers: UpstreamHea
   const message =
     fields?.message !== undefined && fields.message.trim() !== '' ? clip(fields.message, maxMessageChars) : fallbackMessage(status, body);
   const kind = kindOf(status, fields);
-  const info = upstreamErrorOf(kind, message, { status, code: fields?.code ?? null, param: fields?.param ?? null });
+  const info = withContextWindow(
+    upstreamErrorOf(kind, message, { status, code: fields?.code ?? null, param: fields?.param ?? null }),
+    fields,
+  );
   // An exhausted quota does not come back after a few seconds: a retry-after would only mislead.
   const wait = kind === 'rate_limited' && isQuota(fields) ? undefined : retryAfterMs(headers);
   if (wait !== undefined) info.retryAfterMs = wait;
@@ -169,5 +184,5 @@ export function classifyErrorPayload(payload: unknown): UpstreamErrorInfo {
       : 'upstream reported an error without a message';
   const extra: Omit<UpstreamErrorInfo, 'kind' | 'retryable' | 'message'> = { code: fields?.code ?? null, param: fields?.param ?? null };
   if (status !== undefined) extra.status = status;
-  return upstreamErrorOf(kind, message, extra);
+  return withContextWindow(upstreamErrorOf(kind, message, extra), fields);
 }

@@ -12,6 +12,8 @@ interface Failure {
   kind: UpstreamErrorKind;
   /** Undefined for a failure the executor handled itself (a stream broken after its first byte). */
   error: UpstreamError | undefined;
+  /** False for a deployment passed over without a call (known to be unable to serve the request). */
+  attempted: boolean;
 }
 
 /** The longest `x-switchyard-failed` value (and log field): entries past it are counted, not listed. */
@@ -34,13 +36,14 @@ const rank: Record<UpstreamErrorKind, number> = {
 export class FailureLog {
   private readonly failures: Failure[] = [];
 
-  add(deploymentId: string, error: UpstreamError): void {
-    this.failures.push({ deploymentId, kind: error.kind, error });
+  /** A failed attempt, or with `attempted` false a deployment passed over without a call. */
+  add(deploymentId: string, error: UpstreamError, attempted = true): void {
+    this.failures.push({ deploymentId, kind: error.kind, error, attempted });
   }
 
   /** A failure the executor handled without throwing (a stream broken mid-answer, then continued or ended). */
   addHandled(deploymentId: string, kind: UpstreamErrorKind): void {
-    this.failures.push({ deploymentId, kind, error: undefined });
+    this.failures.push({ deploymentId, kind, error: undefined, attempted: true });
   }
 
   get size(): number {
@@ -87,8 +90,9 @@ export class FailureLog {
     let best = thrown[0]!;
     for (const f of thrown) if (rank[f.error.kind] < rank[best.error.kind]) best = f;
     const err = gatewayErrorFromUpstream(best.error, best.deploymentId, redact);
-    if (thrown.length === 1) return err;
-    return new GatewayError(err.code, `${err.message} (${thrown.length} attempts failed)`, {
+    const attempted = thrown.filter((f) => f.attempted).length;
+    if (thrown.length === 1 || attempted <= 1) return err;
+    return new GatewayError(err.code, `${err.message} (${attempted} attempts failed)`, {
       param: err.param,
       bodyCode: err.bodyCode,
       deploymentId: best.deploymentId,

@@ -86,3 +86,15 @@ describe('FailureLog.summary (the x-switchyard-failed header)', () => {
     expect(err.message).not.toContain('attempts failed');
   });
 });
+
+describe('FailureLog: deployments passed over without a call', () => {
+  it('are listed but not counted as failed attempts', () => {
+    const log = new FailureLog();
+    const tooLong = () => new UpstreamError(upstreamErrorOf('context_length', 'the prompt is too long'));
+    log.add('small-a', tooLong(), false);
+    log.add('small-b', tooLong(), false);
+    log.add('big', tooLong());
+    expect(log.summary()).toBe('small-a:context_length,small-b:context_length,big:context_length');
+    expect(log.toGatewayError('chat', same).message).not.toContain('attempts failed');
+  });
+});
