@@ -21,6 +21,7 @@ export interface GatewayMetrics {
   readonly breakerState: Gauge<'deployment'>;
   readonly breakerTransitions: Counter<'deployment' | 'from' | 'to'>;
   readonly ejections: Counter<'deployment'>;
+  readonly breakerProbes: Counter<'deployment' | 'result'>;
   readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
 }
 
@@ -40,6 +41,7 @@ export const metricNames = {
   breakerState: 'switchyard_breaker_state',
   breakerTransitions: 'switchyard_breaker_transitions_total',
   ejections: 'switchyard_ejections_total',
+  breakerProbes: 'switchyard_breaker_probes_total',
   endpointHealthy: 'switchyard_endpoint_healthy',
 } as const;
 
@@ -141,6 +143,12 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.ejections,
       help: 'Passive outlier ejections (a deployment taken out of plans after consecutive failures).',
       labelNames: ['deployment'],
+      registers,
+    }),
+    breakerProbes: new Counter({
+      name: metricNames.breakerProbes,
+      help: 'Health-path probes of deployments whose breaker is open or that are ejected, by result (pass or fail).',
+      labelNames: ['deployment', 'result'],
       registers,
     }),
     endpointHealthy: new Gauge({

@@ -91,6 +91,10 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.ejections.inc({ deployment: deploymentId });
   }
 
+  breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void {
+    this.metrics.breakerProbes.inc({ deployment: deploymentId, result });
+  }
+
   clientAborted(route: string): void {
     this.metrics.clientAborts.inc({ route });
   }

@@ -43,6 +43,8 @@ export interface TelemetrySink {
   clientAborted(route: string): void;
   breakerChanged(deploymentId: string, from: string, to: string): void;
   ejected(deploymentId: string): void;
+  /** A deployment out of traffic (breaker open, ejected) was probed on its health path. */
+  breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void;
   endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
 }
 
@@ -61,6 +63,7 @@ export const silentSink: TelemetrySink = {
   clientAborted: ignore,
   breakerChanged: ignore,
   ejected: ignore,
+  breakerProbe: ignore,
   endpointHealth: ignore,
 };
 

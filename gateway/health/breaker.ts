@@ -3,6 +3,12 @@
  * the threshold (once enough attempts were seen); open → half-open after the reset time; half-open lets
  * exactly one trial through — its success closes, its failure re-opens with a doubled wait.
  *
+ * Active probes (probe-scheduler.ts) shorten the wait: a passing probe while open moves the breaker to
+ * half-open at once (`probePassed`). A probe that passed while real traffic then failed (the health path
+ * answers but completions do not) is not believed again until the breaker closes: from then on a
+ * passing probe opens the trial at most once per `resetMs`, so a deployment that stays down gets at most
+ * one real trial per reset period, probes or not.
+ *
  * Our own small state machine rather than opossum, for four behaviours of opossum 9 (measured with it) that
  * contradict what the router needs: a late success from a call started before the breaker opened closes
  * it (we tag permits with a generation and ignore stale results); a filtered client error counts as a
@@ -42,6 +48,10 @@ export class CircuitBreaker {
   private waitMs: number;
   private trialInFlight = false;
   private generation = 0;
+  /** The current half-open period was opened early by a passing probe. */
+  private openedByProbe = false;
+  /** False once a probe-opened trial failed; true again when the breaker closes. */
+  private probesTrusted = true;
   /** Set by operators (admin API / drills); overrides what the numbers say. */
   forced: 'open' | 'closed' | undefined;
 
@@ -87,8 +97,10 @@ export class CircuitBreaker {
     if (this.current === 'half_open') {
       if (verdict === 'success') {
         this.waitMs = this.options.resetMs;
+        this.probesTrusted = true;
         this.moveTo('closed');
       } else {
+        if (this.openedByProbe) this.probesTrusted = false;
         this.waitMs = Math.min(this.waitMs * 2, this.options.maxResetMs);
         this.open(now);
       }
@@ -100,6 +112,24 @@ export class CircuitBreaker {
       const { attempts, failures } = this.window.totals(now);
       if (attempts >= this.options.minRequests && (failures / attempts) * 100 >= this.options.errorPercent) this.open(now);
     }
+  }
+
+  /** Open by the numbers (not forced): what active probes are for. */
+  waitingForTrial(now: number): boolean {
+    return this.forced === undefined && this.state(now) === 'open';
+  }
+
+  /**
+   * A probe of the deployment's health path passed: an open breaker goes half-open early (one trial),
+   * unless probes already misled it since it last closed and the last opening is under `resetMs` old.
+   * Returns whether it did.
+   */
+  probePassed(now: number): boolean {
+    if (!this.waitingForTrial(now)) return false;
+    if (!this.probesTrusted && now - this.openedAt < this.options.resetMs) return false;
+    this.moveTo('half_open');
+    this.openedByProbe = true;
+    return true;
   }
 
   /** The wait before the next trial, as it stands (for the admin view). */
@@ -118,6 +148,7 @@ export class CircuitBreaker {
     this.current = next;
     this.generation += 1;
     this.trialInFlight = false;
+    this.openedByProbe = false;
     if (next === 'closed') this.window.reset();
     this.onTransition(from, next);
   }

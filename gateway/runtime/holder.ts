@@ -15,6 +15,8 @@ export class RuntimeHolder {
   swap(next: Runtime, drainMs = 30_000): Runtime {
     const previous = this.runtime;
     this.runtime = next;
+    // Probing moves to the new Runtime now (deployments it removed are no longer probed); connections wait.
+    previous.breakerProbes.stop();
     this.retired.add(previous);
     setTimeout(() => {
       this.retired.delete(previous);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeploymentHealth, verdictOf } from '../../../gateway/health/deployment-health.js';
 
-const breaker = { error_percent: 50, min_requests: 1000, window_ms: 10_000, reset_ms: 1000, max_reset_ms: 8000 };
+const breaker = { error_percent: 50, min_requests: 1000, window_ms: 10_000, reset_ms: 1000, max_reset_ms: 8000, probe_interval_ms: 100 };
 const outlier = { consecutive_failures: 3, base_ejection_ms: 1000, max_ejection_ms: 2500 };
 
 function health() {
