@@ -164,6 +164,22 @@ export interface ProviderKind<Schema extends SettingsSchema = SettingsSchema> {
   readonly settings: Schema;
   /** The settings keys that hold credentials: redacted from any text that leaves the gateway. */
   readonly secrets: readonly (keyof z.output<Schema> & string)[];
+  /**
+   * How a provider of this type can continue a partial assistant answer (prefill), for the config's
+   * check that every deployment declaring `capabilities: [prefill]` has a provider that can. Absent:
+   * no provider of this type can.
+   */
+  readonly prefill?: PrefillSupport<keyof z.output<Schema> & string>;
+}
+
+/** Where a provider type's prefill style is set, its styles, and the type's own default. */
+export interface PrefillSupport<Key extends string = string> {
+  /** The settings key that names the style (`providers.<id>.<key>`). */
+  readonly key: Key;
+  /** Every style, with the servers that speak it (shown in the config error that asks for one). */
+  readonly styles: Readonly<Record<string, string>>;
+  /** The style of a provider of this type that sets none; undefined: it must set one to prefill. */
+  readonly defaultStyle: string | undefined;
 }
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;

@@ -4,7 +4,7 @@
  * variable named on the command line, never taken as a flag value (it would show in `ps`).
  */
 import { parseArgs } from 'node:util';
-import { startSimulator, type SimulatorOptions } from '../sim/index.js';
+import { simPrefillStyles, startSimulator, type SimPrefillStyle, type SimulatorOptions } from '../sim/index.js';
 
 const usage = `usage: switchyard sim --kind openai|vllm [options]
 
@@ -20,8 +20,11 @@ options:
   --tpot-ms N              time per output token in ms (default 10)
   --output-tokens N        tokens per answer (default 24)
   --max-concurrency N      vllm: sequences generating at once, the rest queue (default 16)
+  --max-model-len N        prompt + max_tokens allowed; longer gets a context-length 400 (default: no limit)
   --fail-rate F            probability 0..1 of a 500 on a completion request (default 0)
   --api-key-env VAR        require the API key held in environment variable VAR
+  --prefill STYLE          how a partial assistant answer is continued: continue_final_message
+                           (default), last_assistant, prefix_flag, or none (refused with a 400)
   --seed N                 seed for fault and failure draws (default 1)
   -h, --help               show this help
 `;
@@ -61,8 +64,10 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
       'tpot-ms': { type: 'string' },
       'output-tokens': { type: 'string' },
       'max-concurrency': { type: 'string' },
+      'max-model-len': { type: 'string' },
       'fail-rate': { type: 'string' },
       'api-key-env': { type: 'string' },
+      prefill: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,16 +90,24 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
   };
+  const prefill = values.prefill;
+  if (prefill !== undefined) {
+    if (!simPrefillStyles.includes(prefill as SimPrefillStyle))
+      throw new UsageError(`--prefill must be one of ${simPrefillStyles.join(', ')}, got '${prefill}'`);
+    options.prefill = prefill as SimPrefillStyle;
+  }
   const ttftMs = number('ttft-ms', values['ttft-ms'], (n) => n >= 0, 'a number of ms >= 0');
   const tpotMs = number('tpot-ms', values['tpot-ms'], (n) => n >= 0, 'a number of ms >= 0');
   const outputTokens = number('output-tokens', values['output-tokens'], isInt(1), 'an integer >= 1');
   const maxConcurrency = number('max-concurrency', values['max-concurrency'], isInt(1), 'an integer >= 1');
+  const maxModelLen = number('max-model-len', values['max-model-len'], isInt(1), 'an integer >= 1');
   const failRate = number('fail-rate', values['fail-rate'], (n) => n >= 0 && n <= 1, 'a probability between 0 and 1');
   const seed = number('seed', values.seed, isInt(0), 'an integer >= 0');
   if (ttftMs !== undefined) options.ttftMs = ttftMs;
   if (tpotMs !== undefined) options.tpotMs = tpotMs;
   if (outputTokens !== undefined) options.outputTokens = outputTokens;
   if (maxConcurrency !== undefined) options.maxConcurrency = maxConcurrency;
+  if (maxModelLen !== undefined) options.maxModelLen = maxModelLen;
   if (failRate !== undefined) options.failRate = failRate;
   if (seed !== undefined) options.seed = seed;
   return options;

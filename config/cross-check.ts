@@ -8,7 +8,7 @@
  * does, whatever is wrong inside the entry, and a section that is not a mapping at all is skipped
  * (the schema says why) rather than turned into a flood of "no such name".
  */
-import { adapterFor, providerTypes } from '../adapters/index.js';
+import { adapterFor, providerKindOf, providerTypes } from '../adapters/index.js';
 import { didYouMean, type RawIssue } from './issues.js';
 import type { Path } from './positions.js';
 
@@ -44,6 +44,25 @@ function validUrl(url: string): boolean {
 function namesOf(section: unknown, optional: boolean): string[] | undefined {
   if (section === undefined && optional) return [];
   return isMapping(section) ? Object.keys(section) : undefined;
+}
+
+/**
+ * Why a deployment on this provider cannot declare `prefill`, or undefined when it can: its provider
+ * must say how its server continues an assistant answer (or its type must have a default style).
+ */
+function prefillProblem(providerId: string, provider: Mapping): string | undefined {
+  const type = provider.type;
+  if (typeof type !== 'string' || !(providerTypes as readonly string[]).includes(type)) return undefined;
+  const support = providerKindOf(type).prefill;
+  if (!support) return `provider '${providerId}' (type ${type}) cannot continue an assistant answer: remove prefill from capabilities`;
+  if (provider[support.key] !== undefined || support.defaultStyle !== undefined) return undefined;
+  const styles = Object.entries(support.styles)
+    .map(([style, servers]) => `${style} (${servers})`)
+    .join(', ');
+  return (
+    `capability prefill needs to know how provider '${providerId}' continues an assistant answer, and type ${type} has no default: ` +
+    `set providers.${providerId}.${support.key} to one of ${styles}, or remove prefill from capabilities`
+  );
 }
 
 export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossCheckResult {
@@ -89,6 +108,12 @@ export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossC
         path: ['deployments', id, 'provider'],
         message: `no provider named '${d.provider}'${didYouMean(d.provider, providers)}`,
       });
+    }
+    const provider = typeof d.provider === 'string' && providersSection ? providersSection[d.provider] : undefined;
+    const prefillAt = stringsOf(d.capabilities).find(([c]) => c === 'prefill')?.[1];
+    if (prefillAt !== undefined && isMapping(provider) && typeof d.provider === 'string') {
+      const problem = prefillProblem(d.provider, provider);
+      if (problem) errors.push({ path: ['deployments', id, 'capabilities', prefillAt], message: problem });
     }
   }
 

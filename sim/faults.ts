@@ -6,7 +6,8 @@
  */
 import type { Random } from './random.js';
 
-export type FaultOperation = 'chat' | 'completions' | 'embeddings';
+/** `models` is GET /v1/models (a gateway's health probe): only error, hang and reset apply there. */
+export type FaultOperation = 'chat' | 'completions' | 'embeddings' | 'models';
 
 interface FaultCommon {
   /** Applies to the next N matching requests, then expires; unlimited when absent. */
@@ -29,12 +30,14 @@ export type Fault = FaultCommon &
     | { type: 'no_done' }
     | { type: 'slow_first_token'; delay_ms: number }
     | { type: 'keepalive_comments' }
+    /** A different answer to the same request, as a sampling server gives (a replay that diverges). */
+    | { type: 'diverge' }
   );
 
 export type FaultType = Fault['type'];
 
 const STREAM_ONLY: ReadonlySet<FaultType> = new Set(['malformed', 'mid_stream_error', 'no_done', 'keepalive_comments']);
-const OPERATIONS: ReadonlySet<string> = new Set(['chat', 'completions', 'embeddings']);
+const OPERATIONS: ReadonlySet<string> = new Set(['chat', 'completions', 'embeddings', 'models']);
 
 type Check = (value: unknown) => boolean;
 const isCount: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
@@ -63,6 +66,7 @@ const FIELDS: Record<FaultType, Record<string, [Check, boolean]>> = {
   no_done: {},
   slow_first_token: { delay_ms: [isNonNegative, true] },
   keepalive_comments: {},
+  diverge: {},
 };
 const COMMON: Record<string, [Check, boolean]> = {
   count: [isPositiveInt, false],
@@ -147,7 +151,10 @@ export class FaultBook {
     for (let i = 0; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
       const { fault } = entry;
-      const matches = fault.operation !== undefined ? fault.operation === query.operation : query.operation !== 'embeddings';
+      const matches =
+        fault.operation !== undefined
+          ? fault.operation === query.operation
+          : query.operation === 'chat' || query.operation === 'completions';
       if (!matches) continue;
       if (!query.stream && STREAM_ONLY.has(fault.type)) continue;
       if (fault.probability !== undefined && fault.probability < 1 && this.random() >= fault.probability) continue;

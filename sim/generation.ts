@@ -7,12 +7,15 @@
  */
 import type { ServerResponse } from 'node:http';
 import { completionTokens, planAnswer, stepCount, type ChoicePlan } from './answer.js';
+import { hashNumber } from './random.js';
 import type { SimContext } from './context.js';
 import { Exchange } from './exchange.js';
 import type { Fault } from './faults.js';
 import type { CompletionRequest } from './request.js';
 import { chatBody, ChunkFormatter, completionBody, dataEvent, DONE_EVENT, KEEPALIVE_COMMENT, MALFORMED_EVENT } from './responses.js';
 import type { Sequence } from './scheduler.js';
+
+const DIVERGE_SALT = 0x9e3779b9;
 
 /** Faults that strike once a number of content chunks has gone out. */
 type ChunkFault = Extract<Fault, { after_chunks: number }>;
@@ -46,7 +49,9 @@ export class Generation extends Exchange implements Sequence {
     private readonly fault: Fault | undefined,
   ) {
     super(sim, res);
-    this.choices = planAnswer(request, sim.options.outputTokens, sim.ids);
+    // A diverging answer is the one another prompt would get: same shape, other words.
+    const planned = fault?.type === 'diverge' ? { ...request, promptHash: hashNumber(DIVERGE_SALT, request.promptHash) } : request;
+    this.choices = planAnswer(planned, sim.options.outputTokens, sim.ids);
     this.steps = Math.max(1, stepCount(this.choices));
     this.promptTokens = request.promptTokens;
     this.plannedTokens = completionTokens(this.choices);

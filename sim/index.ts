@@ -4,5 +4,6 @@
  * benchmark and failover drills use them instead of real providers.
  */
 export { startSimulator } from './server.js';
-export type { RecordedRequest, RunningSimulator, SimKind, SimOperation, SimStats, SimulatorOptions } from './types.js';
+export type { RecordedRequest, RunningSimulator, SimKind, SimOperation, SimPrefillStyle, SimStats, SimulatorOptions } from './types.js';
+export { simPrefillStyles } from './types.js';
 export { parseFault, parseFaultList, type Fault, type FaultOperation, type FaultType } from './faults.js';

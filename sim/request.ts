@@ -6,6 +6,7 @@
  */
 import { HASH_SEED, hashNumber, hashString } from './random.js';
 import { pickTool, type ToolSpec } from './tools.js';
+import type { SimPrefillStyle } from './types.js';
 
 export type CompletionOperation = 'chat' | 'completions';
 
@@ -23,7 +24,7 @@ export interface CompletionRequest {
   promptHash: number;
   /** The function to call when the answer is a tool call. */
   tool: ToolSpec | undefined;
-  /** vLLM's `continue_final_message`: the partial assistant answer to continue (not part of the hash). */
+  /** The partial assistant answer to continue, in the server's prefill style (not part of the hash). */
   prefill: string | undefined;
 }
 
@@ -133,22 +134,44 @@ function readPositiveInt(body: Body, key: string, max: number): number | undefin
 }
 
 /**
- * `continue_final_message` (vLLM): the last message is a partial assistant answer to extend. The
+ * A partial assistant answer to extend, in the server's style (types.ts, SimPrefillStyle): vLLM's
+ * `continue_final_message`, a final assistant message as it is, or one with `prefix: true`. The
  * answer is the one the conversation without it would get, minus what the partial answer already says.
  */
-function readContinuation(body: Body): { body: Body; prefill: string } | undefined | Rejection {
-  if (body['continue_final_message'] !== true) return undefined;
-  if (body['add_generation_prompt'] !== false)
-    return reject('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
+function readContinuation(body: Body, style: SimPrefillStyle): { body: Body; prefill: string } | undefined | Rejection {
   const messages = body['messages'];
   const last: unknown = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
-  if (!isRecord(last) || last['role'] !== 'assistant' || typeof last['content'] !== 'string') {
-    return reject('continue_final_message needs a final assistant message with string content', 'messages');
+  const finalAssistant = isRecord(last) && last['role'] === 'assistant';
+  const partial = (): { body: Body; prefill: string } | Rejection =>
+    isRecord(last) && typeof last['content'] === 'string'
+      ? { body: { ...body, messages: (messages as unknown[]).slice(0, -1) }, prefill: last['content'] }
+      : reject('the final assistant message to continue needs string content', 'messages');
+  switch (style) {
+    case 'continue_final_message':
+      if (body['continue_final_message'] !== true) return undefined;
+      if (body['add_generation_prompt'] !== false)
+        return reject('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
+      if (!finalAssistant) return reject('continue_final_message needs a final assistant message with string content', 'messages');
+      return partial();
+    case 'last_assistant':
+      return finalAssistant ? partial() : undefined;
+    case 'prefix_flag':
+      if (!finalAssistant) return undefined;
+      if (last['prefix'] !== true)
+        return reject('Expected last role user or tool (or assistant with prefix true) for serving but got assistant', 'messages');
+      return partial();
+    case 'none':
+      if (finalAssistant || body['continue_final_message'] === true)
+        return reject('The last message must have role user or tool: this server does not continue an assistant message', 'messages');
+      return undefined;
   }
-  return { body: { ...body, messages: (messages as unknown[]).slice(0, -1) }, prefill: last['content'] };
 }
 
-export function parseCompletionRequest(operation: CompletionOperation, body: unknown): CompletionRequest | Rejection {
+export function parseCompletionRequest(
+  operation: CompletionOperation,
+  body: unknown,
+  prefillStyle: SimPrefillStyle = 'continue_final_message',
+): CompletionRequest | Rejection {
   if (!isRecord(body)) return reject('The request body must be a JSON object', null);
   const model = body['model'];
   if (typeof model !== 'string' || model === '') return reject("'model' is required", 'model');
@@ -156,7 +179,7 @@ export function parseCompletionRequest(operation: CompletionOperation, body: unk
   let tool: ToolSpec | undefined;
   let prefill: string | undefined;
   if (operation === 'chat') {
-    const continuing = readContinuation(body);
+    const continuing = readContinuation(body, prefillStyle);
     if (isRejection(continuing)) return continuing;
     prefill = continuing?.prefill;
     const last = readMessages(continuing?.body ?? body, digest);

@@ -35,11 +35,15 @@ function takeFault(sim: SimContext, operation: FaultOperation, stream: boolean):
   return fault;
 }
 
-/** Chat and legacy completions: invalid requests and other models are answered before any fault. */
+/** Chat and legacy completions: invalid requests, other models and too-long prompts are answered before any fault. */
 function completion(sim: SimContext, res: ServerResponse, operation: CompletionOperation, body: unknown): void {
-  const request = parseCompletionRequest(operation, body);
+  const request = parseCompletionRequest(operation, body, sim.options.prefill);
   if (isRejection(request)) return new Exchange(sim, res).error(request.status, { message: request.message, param: request.param });
   if (request.model !== sim.options.model) return new Exchange(sim, res).json(404, sim.flavor.modelNotFound(request.model));
+  const limit = sim.options.maxModelLen;
+  if (limit !== undefined && request.promptTokens + (request.maxTokens ?? 0) > limit) {
+    return new Exchange(sim, res).json(400, sim.flavor.contextLengthExceeded(limit, request.promptTokens, request.maxTokens));
+  }
   const fault = takeFault(sim, operation, request.stream);
   if (fault === undefined && sim.options.failRate > 0 && sim.random() < sim.options.failRate) return new Exchange(sim, res).error(500);
   new Generation(sim, res, request, fault).start();
@@ -80,6 +84,7 @@ function route(
       return embeddings(sim, new Exchange(sim, res), body);
     case 'models': {
       const exchange = new Exchange(sim, res);
+      if (exchange.leadingFault(takeFault(sim, 'models', false))) return;
       if (path === '/v1/models') return exchange.json(200, modelsBody(flavor, options.model, sim.startedAt, sim.maxModelLen));
       let id = path.slice('/v1/models/'.length);
       try {

@@ -6,6 +6,15 @@ import type { Fault } from './faults.js';
 
 export type SimKind = 'openai' | 'vllm';
 
+/**
+ * How the simulated server continues a partial assistant answer, as each style of real server does:
+ * `continue_final_message` (vLLM, SGLang; the default, whatever the kind), `last_assistant` (a final
+ * assistant message is continued as it is: llama.cpp's server, OpenRouter), `prefix_flag` (only a
+ * final assistant message with `prefix: true`; one without is refused, as Mistral does), `none`
+ * (any final assistant message, or `continue_final_message`, is refused with a 400 about the last message).
+ */
+export type SimPrefillStyle = 'continue_final_message' | 'last_assistant' | 'prefix_flag' | 'none';
+
 /** What a request asks the upstream to do; `other` is health, metrics and unknown paths. */
 export type SimOperation = 'chat' | 'completions' | 'embeddings' | 'models' | 'other';
 
@@ -35,6 +44,13 @@ export interface SimulatorOptions {
   seed?: number;
   /** Default 16. */
   embeddingDims?: number;
+  /** How a partial assistant answer is continued; default continue_final_message. */
+  prefill?: SimPrefillStyle;
+  /**
+   * Prompt tokens plus max_tokens allowed per request; more is answered 400 with the kind's
+   * context-length error. Unset: no limit (the vllm kind still advertises min(32768, kvCacheTokens)).
+   */
+  maxModelLen?: number;
 }
 
 /** Options with every default applied. */
@@ -52,6 +68,8 @@ export interface ResolvedOptions {
   failRate: number;
   seed: number;
   embeddingDims: number;
+  prefill: SimPrefillStyle;
+  maxModelLen: number | undefined;
 }
 
 /**
@@ -103,6 +121,15 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
+export const simPrefillStyles: readonly SimPrefillStyle[] = ['continue_final_message', 'last_assistant', 'prefix_flag', 'none'];
+
+function prefillStyle(value: SimPrefillStyle | undefined): SimPrefillStyle {
+  if (value === undefined) return 'continue_final_message';
+  if (!simPrefillStyles.includes(value))
+    throw new RangeError(`simulator option prefill must be one of ${simPrefillStyles.join(', ')}, got ${String(value)}`);
+  return value;
+}
+
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
     const v = value ?? fallback;
@@ -138,5 +165,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     failRate,
     seed: Math.trunc(nonNegative('seed', options.seed, 1)),
     embeddingDims: positiveInt('embeddingDims', options.embeddingDims, 16),
+    prefill: prefillStyle(options.prefill),
+    maxModelLen: options.maxModelLen === undefined ? undefined : positiveInt('maxModelLen', options.maxModelLen, 1),
   };
 }

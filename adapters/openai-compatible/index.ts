@@ -6,7 +6,7 @@
  */
 import type { ProviderAdapter, ProviderKind } from '../types.js';
 import { profiles, type OpenAICompatibleProfile, type OpenAICompatibleType } from './profiles.js';
-import { openAICompatibleSettings, type OpenAICompatibleSettings } from './settings.js';
+import { openAICompatibleSettings, prefillStyles, type OpenAICompatibleSettings } from './settings.js';
 import { buildContinuation, buildRequest } from './request.js';
 import { translateResponse } from './response.js';
 import { OpenAICompatibleStreamTranslator } from './stream.js';
@@ -33,6 +33,11 @@ export type OpenAICompatibleKind = ProviderKind<typeof openAICompatibleSettings>
 export const openAICompatibleKinds = Object.fromEntries(
   profiles.map((profile): [string, OpenAICompatibleKind] => [
     profile.type,
-    { adapter: openAICompatibleAdapter(profile), settings: openAICompatibleSettings, secrets: ['api_key'] },
+    {
+      adapter: openAICompatibleAdapter(profile),
+      settings: openAICompatibleSettings,
+      secrets: ['api_key'],
+      prefill: { key: 'prefill', styles: prefillStyles, defaultStyle: profile.prefill },
+    },
   ]),
 ) as Record<OpenAICompatibleType, OpenAICompatibleKind>;

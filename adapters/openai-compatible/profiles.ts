@@ -7,6 +7,7 @@
  * `/chat/completions`, `/completions`, `/embeddings` and `/models` to them.
  */
 import type { Operation } from '../types.js';
+import type { PrefillStyle } from './settings.js';
 
 export interface OpenAICompatibleProfile<Type extends string = string> {
   /** The config's provider `type`. */
@@ -25,10 +26,10 @@ export interface OpenAICompatibleProfile<Type extends string = string> {
    */
   readonly base64Embeddings: boolean;
   /**
-   * The server continues a final assistant message when asked (`continue_final_message: true` with
-   * `add_generation_prompt: false`, vLLM and SGLang): a broken stream can be finished there.
+   * How the server continues a partial assistant answer when the provider's `prefill` setting says
+   * nothing (vLLM and SGLang: `continue_final_message`); absent, only that setting can say it.
    */
-  readonly continueFinalMessage?: boolean;
+  readonly prefill?: PrefillStyle;
   /** A cheap GET under the base URL that answers 200 once the server can serve. */
   readonly healthPath?: string;
 }
@@ -65,7 +66,7 @@ const vllm: OpenAICompatibleProfile<'vllm'> = {
   maxCompletionTokensAsMaxTokens: false,
   stopAsArray: false,
   base64Embeddings: true,
-  continueFinalMessage: true,
+  prefill: 'continue_final_message',
   healthPath: '/models',
 };
 
@@ -90,7 +91,7 @@ const sglang: OpenAICompatibleProfile<'sglang'> = {
   maxCompletionTokensAsMaxTokens: false,
   stopAsArray: false,
   base64Embeddings: true,
-  continueFinalMessage: true,
+  prefill: 'continue_final_message',
   healthPath: '/models',
 };
 

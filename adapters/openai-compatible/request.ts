@@ -11,6 +11,7 @@ import type { ClientRequest, Operation, ProviderIdentity, StreamProgress, Upstre
 import { isRecord, type JsonObject } from '../shared/json.js';
 import { spliceTopLevel } from '../shared/json-splice.js';
 import type { OpenAICompatibleProfile } from './profiles.js';
+import type { OpenAICompatibleSettings } from './settings.js';
 
 /** Array.isArray without narrowing to `any[]`. */
 const isArray = (value: unknown): value is readonly unknown[] => Array.isArray(value);
@@ -80,23 +81,28 @@ export function upstreamBody(profile: OpenAICompatibleProfile, req: ClientReques
 
 /**
  * Continue an assistant answer another deployment broke off: the conversation plus the partial answer
- * as a final assistant message that the server extends (`continue_final_message`, which needs
- * `add_generation_prompt: false`). The output cap shrinks by what was already sent.
+ * as a final assistant message that the server extends, in the server's style (the provider's
+ * `prefill` setting, else its type's default): `continue_final_message` (with
+ * `add_generation_prompt: false`), the final assistant message as it is (`last_assistant`), or that
+ * message with `prefix: true` (`prefix_flag`). The output cap shrinks by what was already sent.
  */
 export function buildContinuation(
   profile: OpenAICompatibleProfile,
   req: ClientRequest,
   prefix: StreamProgress,
-  target: UpstreamTarget,
+  target: UpstreamTarget<OpenAICompatibleSettings>,
 ): UpstreamHttpRequest | undefined {
+  const style = target.provider.prefill ?? profile.prefill;
   const messages: unknown = req.body['messages'];
-  if (!profile.continueFinalMessage || req.operation !== 'chat' || !isArray(messages) || !prefix.continuable) return undefined;
-  const body: JsonObject = {
-    ...(upstreamBody(profile, req, target.model) ?? { ...req.body }),
-    messages: [...messages, { role: 'assistant', content: prefix.text }],
-    continue_final_message: true,
-    add_generation_prompt: false,
-  };
+  if (style === undefined || req.operation !== 'chat' || !isArray(messages) || !prefix.continuable) return undefined;
+  const partial: JsonObject = { role: 'assistant', content: prefix.text };
+  const body: JsonObject = { ...(upstreamBody(profile, req, target.model) ?? { ...req.body }), messages: [...messages, partial] };
+  if (style === 'continue_final_message') {
+    body['continue_final_message'] = true;
+    body['add_generation_prompt'] = false;
+  } else if (style === 'prefix_flag') {
+    partial['prefix'] = true;
+  }
   for (const cap of ['max_completion_tokens', 'max_tokens']) {
     const value = body[cap];
     if (typeof value === 'number') body[cap] = Math.max(1, value - prefix.contentChunks);

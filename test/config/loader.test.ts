@@ -105,7 +105,7 @@ describe('phase one: YAML and schema', () => {
 
   it('refuses an unknown provider key with the keys of that type (common ones first, then its own)', () => {
     expect(one(base.replace('type: vllm,', 'type: vllm, api_kye: x,'))).toBe(
-      "sw.yaml:3:24: providers.local.api_kye: unknown key 'api_kye' (did you mean 'api_key'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key",
+      "sw.yaml:3:24: providers.local.api_kye: unknown key 'api_kye' (did you mean 'api_key'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill",
     );
   });
 

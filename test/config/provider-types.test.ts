@@ -71,7 +71,7 @@ describe('a provider type with settings of its own', () => {
 
   it('a key of another type is refused, naming the type that has it', () => {
     expect(issues('{ type: vllm, base_url: "http://gpu:8000/v1", region: eu-west-1 }')).toEqual([
-      "sw.yaml:3:52: providers.p.region: unknown key 'region' (only type 'signed-example' has it, not 'vllm'); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key",
+      "sw.yaml:3:52: providers.p.region: unknown key 'region' (only type 'signed-example' has it, not 'vllm'); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill",
     ]);
     expect(issues('{ type: signed-example, base_url: "https://signed.example/v1", region: eu-west-1, api_key: k }')).toEqual([
       `sw.yaml:3:88: providers.p.api_key: unknown key 'api_key' (only types ${familyTypes} have it, not 'signed-example'); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, region, access_key_id`,

@@ -1,17 +1,21 @@
 /**
  * Finishing a stream that broke after bytes reached the client, so the client still gets one complete
- * answer. On a deployment that declares `prefill` and whose adapter can continue an assistant message,
- * the partial answer is sent as a prefix and only the continuation streams on. Elsewhere, a
- * deterministic request (temperature 0, or a seed) is restarted and held back until it has reproduced
- * what the client already has; if it says something else it is stopped. Continuation attempts run
- * through the same attempt runner as every other attempt (permits, retries, deadline, stats, metrics).
- * Nothing fits or every one fails: the caller ends the stream with the original error event.
+ * answer. The candidates are walked in plan order (the deployment that broke left out), each as up to
+ * two steps: prefill, where the deployment declares `prefill` and its adapter can continue an
+ * assistant message (the partial answer is sent as a prefix and only the continuation streams on);
+ * then a replay, where the route's `continuation.replay` allows it (`deterministic`: temperature 0 or
+ * a seed; `always`; `never`): the request is restarted and held back until it has reproduced what the
+ * client already has, then only the rest passes; a replay that says something else is stopped at its
+ * first divergence. A step that fails (a prefill refused with a 400, a cut, a divergence) moves on to
+ * the next step, never ends the walk early; only the deadline or the client leaving does. Every step
+ * runs through the same attempt runner as every other attempt (permits, retries, deadline, stats,
+ * metrics). When every step has failed, the caller ends the stream with the original error event.
  */
 import type { ClientRequest, StreamOutput, StreamProgress, Usage } from '../../../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../../../adapters/upstream-error.js';
-import type { DeploymentRuntime } from '../../runtime/types.js';
+import type { DeploymentRuntime, RouteRuntime } from '../../runtime/types.js';
 import { AttemptControl } from '../attempt-control.js';
-import type { AttemptRun, AttemptRunner } from '../attempt-runner.js';
+import type { Attempt, AttemptRun, AttemptRunner } from '../attempt-runner.js';
 import { asAttemptError, consumeStream, sendToUpstream } from '../upstream-call.js';
 import type { StreamSink } from '../sink.js';
 import { ReplayGate, spliceChunk, type Envelope } from './chunk-splice.js';
@@ -30,13 +34,39 @@ export interface Continued {
 
 type Mode = 'prefill' | 'replay';
 
+interface Step {
+  readonly deployment: DeploymentRuntime;
+  readonly mode: Mode;
+}
+
+/**
+ * A replay stopped at its first divergence from what the client has. Not an UpstreamError: the
+ * deployment did nothing wrong (a sampled answer differs), so it is neither retried nor held against
+ * its breaker; the attempt is recorded as stopped by us (`aborted`) and the walk goes on.
+ */
+export class ReplayDiverged extends Error {
+  constructor() {
+    super('the restarted answer diverged from what the client already received');
+    this.name = 'ReplayDiverged';
+  }
+}
+
 function deterministic(req: ClientRequest): boolean {
   return req.body.temperature === 0 || Number.isInteger(req.body.seed);
 }
 
-function modeFor(d: DeploymentRuntime, req: ClientRequest, progress: StreamProgress): Mode | undefined {
-  if (d.capabilities.has('prefill') && d.provider.adapter.buildContinuation?.(req, progress, d.target)) return 'prefill';
-  return deterministic(req) ? 'replay' : undefined;
+/** Every continuation step, in plan order: prefill where the deployment can, then a replay where the route allows. */
+function stepsFor(route: RouteRuntime, req: ClientRequest, broken: Broken, candidates: readonly DeploymentRuntime[]): Step[] {
+  const replays = route.replay === 'always' || (route.replay === 'deterministic' && deterministic(req));
+  const steps: Step[] = [];
+  for (const deployment of candidates) {
+    if (deployment === broken.failed || !deployment.operations.has('chat')) continue;
+    const { adapter } = deployment.provider;
+    if (deployment.capabilities.has('prefill') && adapter.buildContinuation?.(req, broken.progress, deployment.target))
+      steps.push({ deployment, mode: 'prefill' });
+    if (replays) steps.push({ deployment, mode: 'replay' });
+  }
+  return steps;
 }
 
 export async function continueStream(
@@ -49,24 +79,20 @@ export async function continueStream(
 ): Promise<Continued | undefined> {
   const { route, client } = run.ctx;
   const { firstTokenMs, idleMs, totalMs } = route.timeouts;
-  const modes = new Map<DeploymentRuntime, Mode>();
-  for (const d of candidates) {
-    const mode = d === broken.failed || !d.operations.has('chat') ? undefined : modeFor(d, req, broken.progress);
-    if (mode) modes.set(d, mode);
-  }
-  if (modes.size === 0 || client.gone) return undefined;
+  // What the client has so far: a step that fails after adding to it leaves the next one less to do.
   let text = broken.progress.text;
   let progress = broken.progress;
 
-  try {
-    const { value } = await runner.run(run, [...modes.keys()], async (d) => {
-      const mode = modes.get(d)!;
+  const attemptIn =
+    (mode: Mode): Attempt<Omit<Continued, 'attempts'>> =>
+    async (d) => {
       const endpoint = d.provider.pool.pick(run.ctx.random);
       const control = new AttemptControl(client, run.deadlineAt, totalMs);
       control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
       const translator = d.provider.adapter.createStreamTranslator(req, d.target);
       const gate = mode === 'replay' ? new ReplayGate(text, broken.envelope) : undefined;
-      const httpReq = mode === 'prefill' ? d.provider.adapter.buildContinuation!(req, progress, d.target) : undefined;
+      const httpReq = mode === 'prefill' ? d.provider.adapter.buildContinuation?.(req, progress, d.target) : undefined;
+      if (mode === 'prefill' && !httpReq) throw new UpstreamError(upstreamErrorOf('bad_request', 'the answer can no longer be continued'));
       endpoint.inFlight += 1;
       try {
         const res = await sendToUpstream(d, endpoint, req, control, { headersTimeoutMs: firstTokenMs, bodyTimeoutMs: idleMs }, httpReq);
@@ -88,8 +114,7 @@ export async function continueStream(
               control.activity();
             }
             const frames = gate ? gate.accept(out.data) : [spliceChunk(out.data, broken.envelope)];
-            if (frames === 'diverged')
-              throw new UpstreamError(upstreamErrorOf('server', 'the restarted answer diverged from what the client already received'));
+            if (frames === 'diverged') throw new ReplayDiverged();
             for (const frame of frames) if (!sink.chunk(frame)) await sink.drain();
           }
         };
@@ -102,6 +127,7 @@ export async function continueStream(
         sink.done();
         return { deployment: d, usage: translator.usage };
       } catch (raw) {
+        if (raw instanceof ReplayDiverged) throw raw;
         const err = asAttemptError(raw, control.signal);
         if (err instanceof UpstreamError) {
           // What this attempt added is now the client's too: the next one continues from there.
@@ -113,10 +139,17 @@ export async function continueStream(
         endpoint.inFlight -= 1;
         control.dispose();
       }
-    });
-    return { ...value, attempts: run.attempts };
-  } catch {
-    // Every continuation failed, the deadline passed or the client left: the caller ends the stream.
-    return undefined;
+    };
+
+  for (const step of stepsFor(route, req, broken, candidates)) {
+    if (client.gone || performance.now() >= run.deadlineAt) return undefined;
+    try {
+      const { value } = await runner.run(run, [step.deployment], attemptIn(step.mode));
+      return { ...value, attempts: run.attempts };
+    } catch {
+      // This step failed (refused, broke, diverged, gave no permit): the next one may still finish
+      // the answer. The deadline and a client that left are checked before it.
+    }
   }
+  return undefined;
 }
