@@ -89,6 +89,8 @@ async function startSimulators(config: Config): Promise<Map<string, RunningSimul
           tpotMs: s.tpot_ms,
           outputTokens: s.output_tokens,
           maxConcurrency: s.max_concurrency,
+          prefill: s.prefill,
+          ...(s.max_model_len !== undefined ? { maxModelLen: s.max_model_len } : {}),
           ...(s.api_key ? { apiKey: s.api_key } : {}),
         }),
       );
@@ -141,6 +143,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
           healthy ? 'endpoint passed its health check again' : 'endpoint failed its health check',
         );
       },
+      onBreakerProbe: (id, result) => telemetry.breakerProbe(id, result),
       onEjected: (id, forMs) => {
         telemetry.ejected(id);
         logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');

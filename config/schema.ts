@@ -84,7 +84,19 @@ export const simulatorSchema = z.strictObject({
   tpot_ms: z.number().int().min(0).default(10).describe('Time per output token.'),
   output_tokens: z.number().int().positive().default(24).describe('Tokens per answer unless max_tokens is smaller.'),
   max_concurrency: z.number().int().positive().default(16).describe('vllm kind: sequences run at once; the rest queue.'),
+  max_model_len: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Prompt plus max_tokens allowed, in tokens; longer requests get the kind's context-length 400. Unset: no limit."),
   api_key: z.string().optional().describe('If set, the simulator requires this Bearer key.'),
+  prefill: z
+    .enum(['continue_final_message', 'last_assistant', 'prefix_flag', 'none'])
+    .default('continue_final_message')
+    .describe(
+      'How the simulator continues a partial assistant answer, as that style of server does; none: a prefill is refused with a 400 about the last message.',
+    ),
 });
 
 /** Static headers; names ignore case (HTTP's rule), so two spellings of one name are an error. */
@@ -181,9 +193,24 @@ export const breakerSchema = z.strictObject({
   window_ms: positiveMs.default(10_000).describe('The rolling window the share is computed over.'),
   reset_ms: positiveMs.default(30_000).describe('Wait before one trial request; doubles after each failed trial.'),
   max_reset_ms: positiveMs.default(300_000).describe('Longest wait between trials.'),
+  probe_interval_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(2_000)
+    .describe(
+      "While the breaker is open (or the deployment ejected): a GET on the provider's health path this often; a pass lets one trial through at once. 0: no probes, timed trials only.",
+    ),
 });
 
-const breakerDefaults = { error_percent: 50, min_requests: 10, window_ms: 10_000, reset_ms: 30_000, max_reset_ms: 300_000 };
+const breakerDefaults = {
+  error_percent: 50,
+  min_requests: 10,
+  window_ms: 10_000,
+  reset_ms: 30_000,
+  max_reset_ms: 300_000,
+  probe_interval_ms: 2_000,
+};
 
 export const outlierSchema = z.strictObject({
   consecutive_failures: z
@@ -225,6 +252,11 @@ export const timeoutsSchema = z.strictObject({
   first_token_ms: positiveMs.default(30_000).describe('Longest wait for response headers and the first token of an attempt.'),
   idle_ms: positiveMs.default(30_000).describe('Longest silence inside a stream before the attempt counts as stalled.'),
   total_ms: positiveMs.default(300_000).describe('Deadline for the whole request, across all attempts.'),
+  per_try_ms: positiveMs
+    .optional()
+    .describe(
+      "Longest one non-stream attempt may take before the next candidate is tried (Envoy's per_try_timeout). Streams are bounded per attempt by first_token_ms and idle_ms already. Unset: only total_ms bounds it.",
+    ),
 });
 
 export const retriesSchema = z.strictObject({
@@ -234,7 +266,9 @@ export const retriesSchema = z.strictObject({
     .min(0)
     .max(5)
     .default(1)
-    .describe('Retries on the same deployment after a connection, timeout, server or overloaded failure, before moving on.'),
+    .describe(
+      'Retries on the same deployment after a connection, server or overloaded failure (and a timeout with on_timeout), before moving on.',
+    ),
   budget_percent: z
     .number()
     .min(0)
@@ -243,6 +277,29 @@ export const retriesSchema = z.strictObject({
     .describe("Retries at most this share of a deployment's recent requests (stops retry storms)."),
   backoff_ms: positiveMs.default(100).describe('Base of the full-jitter exponential backoff between retries.'),
   max_backoff_ms: positiveMs.default(2_000).describe('Cap of that backoff.'),
+  on_timeout: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also retry the same deployment after a timeout (a silent upstream). Off: a timeout moves to the next candidate at once, since the same upstream is likely still stuck.',
+    ),
+  max_retry_after_wait_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'A 429 whose Retry-After is at most this long is waited out and the same deployment retried (deadline, same_deployment and budget allowing); longer ones, and all with 0, fail over at once.',
+    ),
+});
+
+export const continuationSchema = z.strictObject({
+  replay: z
+    .enum(['deterministic', 'always', 'never'])
+    .default('deterministic')
+    .describe(
+      'When a broken answer may be restarted, held back and compared with what the client has (where prefill is not possible or failed): deterministic (temperature 0 or a seed), always (any request; a replay that diverges is stopped and the next candidate tried), never.',
+    ),
 });
 
 export const routeSchema = z.strictObject({
@@ -252,7 +309,14 @@ export const routeSchema = z.strictObject({
     .describe('How targets are ordered: priority (as written), weighted, cost, latency or least-busy.'),
   targets: z.array(id).min(1).describe('Deployments that serve this route.'),
   weights: z.record(id, z.number().positive()).optional().describe('For strategy weighted: relative share per target (default 1).'),
-  retries: retriesSchema.default({ same_deployment: 1, budget_percent: 20, backoff_ms: 100, max_backoff_ms: 2_000 }),
+  retries: retriesSchema.default({
+    same_deployment: 1,
+    budget_percent: 20,
+    backoff_ms: 100,
+    max_backoff_ms: 2_000,
+    on_timeout: false,
+    max_retry_after_wait_ms: 0,
+  }),
   stream_upstream: z
     .boolean()
     .default(false)
@@ -260,6 +324,9 @@ export const routeSchema = z.strictObject({
       'Send non-stream chat/completions requests upstream as streams and assemble the answer, so first_token_ms, idle_ms and mid-answer continuation protect them too (costs CPU per chunk; fields only non-stream responses carry are lost).',
     ),
   fallbacks: z.array(id).default([]).describe('Deployments tried after every target has failed.'),
+  continuation: continuationSchema
+    .default({ replay: 'deterministic' })
+    .describe('How a stream broken after its first byte is finished on another deployment (or the same one restarted).'),
   timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
 });
@@ -299,3 +366,4 @@ export type Capability = z.output<typeof capabilitySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
 export type OutlierConfig = z.output<typeof outlierSchema>;
 export type RetriesConfig = z.output<typeof retriesSchema>;
+export type ContinuationConfig = z.output<typeof continuationSchema>;

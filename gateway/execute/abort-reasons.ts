@@ -24,6 +24,14 @@ export class FirstTokenTimeout extends Error {
   }
 }
 
+/** A non-stream attempt took longer than the route's per-try limit (`timeouts.per_try_ms`). */
+export class TryTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within the per-try limit of ${ms} ms`);
+    this.name = 'TryTimeout';
+  }
+}
+
 /** The upstream stream went silent for too long. */
 export class StreamIdle extends Error {
   constructor(readonly ms: number) {

@@ -4,7 +4,7 @@
  * controllers are avoided on purpose: one attempt's timeout must never abort another's.
  */
 import { EventEmitter } from 'node:events';
-import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle } from './abort-reasons.js';
+import { ClientGone, DeadlineExceeded, FirstTokenTimeout, StreamIdle, TryTimeout } from './abort-reasons.js';
 import type { ClientLink } from './client-link.js';
 import { sharedClock, type ClockTimer } from './coarse-clock.js';
 
@@ -42,6 +42,14 @@ export class AttemptControl {
   /** Abort unless a first token arrives by `at`. */
   armFirstToken(at: number, ms: number): void {
     this.firstTokenTimer = sharedClock.schedule(at, () => this.signal.abort(new FirstTokenTimeout(ms)));
+  }
+
+  /**
+   * Abort unless the whole attempt is over by `at` (the route's per-try limit). It takes the first-token
+   * timer's slot: a non-stream attempt has no first token.
+   */
+  armTryLimit(at: number, ms: number): void {
+    this.firstTokenTimer = sharedClock.schedule(at, () => this.signal.abort(new TryTimeout(ms)));
   }
 
   firstTokenArrived(): void {

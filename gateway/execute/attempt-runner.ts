@@ -6,9 +6,11 @@
  * named wrappers (wrappers/), composed once per Runtime as undici composes interceptors: each is an
  * `options -> (next -> try)` factory that adds one concern around the try inside it. Between
  * deployments the runner decides by the failure's kind alone: move on (after a retryable failure, or a
- * deployment that gave no permit), move on only to a larger context window (context_length), or stop
- * (client faults, deadline, client gone). When every deployment has failed, the client gets the one
- * most telling error (errors/failure-log.ts).
+ * deployment that gave no permit), move on only to a deployment whose window may be larger
+ * (context_length, routing/context-window.ts), or stop (client faults, deadline, client gone). A
+ * deployment whose known window is surely too small for the prompt is skipped without a call, as a
+ * `context_length` failure in the log. When every deployment has failed, the client gets the one most
+ * telling error (errors/failure-log.ts).
  */
 import { UpstreamError, type UpstreamErrorKind } from '../../adapters/upstream-error.js';
 import { gatewayErrorFromUpstream } from '../errors/catalogue.js';
@@ -17,6 +19,7 @@ import type { TelemetrySink } from '../../telemetry/sink.js';
 import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
 import type { ClientLink } from './client-link.js';
 import { DeadlineExceeded } from './abort-reasons.js';
+import { mayFitAfterContextLength, skippedForContext } from '../routing/context-window.js';
 
 /** What the runner and its wrappers need to know about the request. */
 export interface RequestContext {
@@ -35,6 +38,8 @@ export class AttemptRun {
   attempts = 0;
   /** The deployment of the latest attempt: a try elsewhere is a failover. */
   previous: DeploymentRuntime | undefined = undefined;
+  /** Tokens the prompt surely has (routing/context-window.ts); 0 when not worth counting: nothing is skipped. */
+  promptTokensAtLeast = 0;
   readonly failures = new FailureLog();
   readonly deadlineAt: number;
 
@@ -108,6 +113,11 @@ export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): Attemp
       let queue = planned.slice();
       while (queue.length > 0) {
         const deployment = queue.shift()!;
+        const tooLong = run.promptTokensAtLeast > 0 ? skippedForContext(deployment, run.promptTokensAtLeast) : undefined;
+        if (tooLong) {
+          run.failures.add(deployment.id, tooLong, false);
+          continue;
+        }
         try {
           const value = await composed(deployment, run, attempt, {});
           return { value, deployment };
@@ -115,9 +125,9 @@ export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): Attemp
           if (err === unavailable) continue;
           if (!(err instanceof UpstreamError)) throw err;
           if (err.kind === 'context_length') {
-            // Never the same window again: only a deployment with a larger context can help.
-            const window = deployment.contextWindow ?? 0;
-            queue = queue.filter((d) => d.contextWindow !== undefined && d.contextWindow > window);
+            // The upstream's own statement of its window is kept on its health (it outlives the request).
+            if (err.contextWindow !== undefined) deployment.health.learnedContextWindow = err.contextWindow;
+            queue = queue.filter((d) => mayFitAfterContextLength(deployment, d));
             if (queue.length === 0) throw gatewayErrorFromUpstream(err, deployment.id, redact);
             continue;
           }

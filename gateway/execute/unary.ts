@@ -21,15 +21,19 @@ export async function executeUnary(
 ): Promise<UnaryAnswer> {
   const { ctx } = run;
   if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, run, req, candidates);
-  const { totalMs, idleMs } = ctx.route.timeouts;
+  const { totalMs, idleMs, perTryMs } = ctx.route.timeouts;
   const { value, deployment } = await runner.run(run, candidates, async (d) => {
     const endpoint = d.provider.pool.pick(ctx.random);
     const control = new AttemptControl(ctx.client, run.deadlineAt, totalMs);
+    // Non-stream upstreams send headers only when the whole answer is ready: the deadline bounds them,
+    // and the per-try limit, when the route sets one, ends this attempt sooner so the next one can run.
+    const now = performance.now();
+    const tryEndsAt = perTryMs === undefined ? run.deadlineAt : Math.min(now + perTryMs, run.deadlineAt);
+    if (perTryMs !== undefined && tryEndsAt < run.deadlineAt) control.armTryLimit(tryEndsAt, perTryMs);
     endpoint.inFlight += 1;
     try {
-      // Non-stream upstreams send headers only when the whole answer is ready: only the deadline bounds them.
       const res = await sendToUpstream(d, endpoint, req, control, {
-        headersTimeoutMs: Math.max(1, Math.ceil(run.deadlineAt - performance.now())),
+        headersTimeoutMs: Math.max(1, Math.ceil(tryEndsAt - now)),
         bodyTimeoutMs: idleMs,
       });
       const body = await readBody(res.body, control.signal);

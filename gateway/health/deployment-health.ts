@@ -31,7 +31,21 @@ export class DeploymentHealth {
   ejectedUntil = 0;
   /** Ejections so far, less one for each healthy base period since: the next ejection's multiplier. */
   ejections = 0;
+  /**
+   * The context window the upstream itself stated in its last context-length error (tokens). It says
+   * what the server runs now, so it wins over the config's `context_window` (gateway/routing/context-window.ts).
+   */
+  learnedContextWindow: number | undefined = undefined;
+  /**
+   * Called when the deployment starts to want active probes (its breaker opened, it was ejected). Set by
+   * the probe scheduler of the Runtime that owns this health now (health carries over on reload).
+   */
+  onProbeWanted: (() => void) | undefined = undefined;
   private consecutiveFailures = 0;
+  /** The last ejection was ended early by a passing probe, and no success has come since. */
+  private ejectionEndedByProbe = false;
+  /** False once a deployment was ejected again right after a probe ended its ejection early. */
+  private ejectionProbesTrusted = true;
   private readonly budgetWindow = new WindowCounter(10_000);
 
   constructor(
@@ -48,7 +62,10 @@ export class DeploymentHealth {
         resetMs: breaker.reset_ms,
         maxResetMs: breaker.max_reset_ms,
       },
-      onTransition,
+      (from, to) => {
+        onTransition(from, to);
+        if (to === 'open') this.onProbeWanted?.();
+      },
     );
   }
 
@@ -76,6 +93,8 @@ export class DeploymentHealth {
     if (verdict === 'neutral') return;
     if (verdict === 'success') {
       this.consecutiveFailures = 0;
+      this.ejectionEndedByProbe = false;
+      this.ejectionProbesTrusted = true;
       // Healthy for a base period after the last ejection ended: the next ejection is shorter again.
       if (this.ejections > 0 && now >= this.ejectedUntil + this.outlier.base_ejection_ms) this.ejections -= 1;
       return;
@@ -83,10 +102,33 @@ export class DeploymentHealth {
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures < this.outlier.consecutive_failures || now < this.ejectedUntil) return;
     this.consecutiveFailures = 0;
+    // Probes said it was back, yet it failed its way out again: let this ejection run its course.
+    if (this.ejectionEndedByProbe) this.ejectionProbesTrusted = false;
+    this.ejectionEndedByProbe = false;
     this.ejections += 1;
     const forMs = Math.min(this.outlier.max_ejection_ms, this.outlier.base_ejection_ms * this.ejections);
     this.ejectedUntil = now + forMs;
     this.onEjected(forMs);
+    this.onProbeWanted?.();
+  }
+
+  /** Whether an active probe could bring the deployment back sooner: breaker open, or ejected. */
+  wantsProbe(now: number): boolean {
+    if (this.drained) return false;
+    return this.breaker.waitingForTrial(now) || (this.ejected(now) && this.ejectionProbesTrusted);
+  }
+
+  /**
+   * A probe of the health path passed: an open breaker goes half-open (one real trial; breaker.ts says
+   * when probes are no longer believed), and an ejection ends, unless probes already ended one that
+   * the deployment failed its way back into.
+   */
+  probePassed(now: number): void {
+    this.breaker.probePassed(now);
+    if (this.ejected(now) && this.ejectionProbesTrusted) {
+      this.ejectedUntil = now;
+      this.ejectionEndedByProbe = true;
+    }
   }
 
   /** An operator holds the breaker open (no traffic) or closed (traffic whatever the errors). */
@@ -105,6 +147,8 @@ export class DeploymentHealth {
     this.drained = false;
     this.cooldownUntil = 0;
     this.ejectedUntil = 0;
+    // A breaker that the override had held may be open by the numbers: probes resume.
+    this.onProbeWanted?.();
   }
 
   coolDown(now: number, ms: number): void {

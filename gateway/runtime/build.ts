@@ -9,6 +9,7 @@ import type { Config } from '../../config/schema.js';
 import { DeploymentHealth } from '../health/deployment-health.js';
 import type { Operation } from '../../adapters/types.js';
 import { buildProviders } from './providers.js';
+import { startBreakerProbes } from './breaker-probes.js';
 import { providerKindOf } from '../../adapters/index.js';
 import { buildKeyIndex } from '../access/keys.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
@@ -58,6 +59,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     });
   }
 
+  // Takes over probing of carried-over deployments from the previous Runtime (holder.ts stops its own).
+  const breakerProbes = startBreakerProbes(config, deployments, options.onBreakerProbe);
+
   const deploymentOf = (route: string, id: string): DeploymentRuntime => {
     const d = deployments.get(id);
     if (!d) throw new Error(`route '${route}': unknown deployment '${id}'`);
@@ -74,9 +78,15 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       strategy: r.strategy,
       targets,
       fallbacks,
-      timeouts: { firstTokenMs: r.timeouts.first_token_ms, idleMs: r.timeouts.idle_ms, totalMs: r.timeouts.total_ms },
+      timeouts: {
+        firstTokenMs: r.timeouts.first_token_ms,
+        idleMs: r.timeouts.idle_ms,
+        totalMs: r.timeouts.total_ms,
+        perTryMs: r.timeouts.per_try_ms,
+      },
       retries: r.retries,
       streamUpstream: r.stream_upstream,
+      replay: r.continuation.replay,
       weights: new Map(Object.entries(r.weights ?? {})),
       strategyState:
         previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
@@ -105,7 +115,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     attemptRunner: createAttemptRunner(standardWrappers()),
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
+    breakerProbes,
     async close() {
+      breakerProbes.stop();
       for (const stop of stopChecks) stop();
       await Promise.all([...providers.values()].map((p) => p.pool.close()));
     },

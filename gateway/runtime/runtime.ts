@@ -3,6 +3,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { BreakerState } from '../health/breaker.js';
+import type { ProbeResult, ProbeScheduler } from '../health/probe-scheduler.js';
 import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import type { KeyIndex } from '../access/keys.js';
 import type { SecretRedactor } from '../errors/secret-redactor.js';
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly bodyLimitBytes: number;
   /** Unix seconds when this Runtime was built (the `created` of /v1/models entries). */
   readonly createdAt: number;
+  /** Probes deployments whose breaker is open or that are ejected (stopped on swap and on close). */
+  readonly breakerProbes: ProbeScheduler;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export interface BuildOptions {
   resolveEndpoint?: (url: string) => string;
   /** Told of every breaker state change (metrics, logs). */
   onBreakerTransition?: (deploymentId: string, from: BreakerState, to: BreakerState) => void;
+  /** Told of every probe of a deployment whose breaker is open or that is ejected. */
+  onBreakerProbe?: (deploymentId: string, result: ProbeResult) => void;
   /** Told of every outlier ejection. */
   onEjected?: (deploymentId: string, forMs: number) => void;
   /** Told when an active health check finds an endpoint down or back up. */

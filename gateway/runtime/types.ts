@@ -3,7 +3,7 @@
  * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
  * The Runtime itself is in runtime.ts.
  */
-import type { Capability, RetriesConfig, RouteConfig } from '../../config/schema.js';
+import type { Capability, ContinuationConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
 import type { DeploymentHealth } from '../health/deployment-health.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
@@ -40,6 +40,8 @@ export interface Timeouts {
   readonly firstTokenMs: number;
   readonly idleMs: number;
   readonly totalMs: number;
+  /** Longest one non-stream attempt may take; undefined: only the deadline bounds it. */
+  readonly perTryMs: number | undefined;
 }
 
 export interface RouteRuntime {
@@ -51,6 +53,8 @@ export interface RouteRuntime {
   readonly retries: RetriesConfig;
   /** Non-stream requests go upstream as streams (first-token and idle timeouts, continuation). */
   readonly streamUpstream: boolean;
+  /** When a broken answer may be restarted elsewhere and compared (`continuation.replay`). */
+  readonly replay: ContinuationConfig['replay'];
   /** Weight per target for the weighted strategy (default 1). */
   readonly weights: ReadonlyMap<string, number>;
   /** The strategy's own state (weighted round robin's running weights). */

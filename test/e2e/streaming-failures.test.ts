@@ -38,9 +38,11 @@ describe('before the first byte', () => {
     const { res, events } = await rawStream('chat');
     expect(res.headers.get('x-switchyard-deployment')).toBe('mini@cloud');
     expect(events.at(-1)).toBe('[DONE]');
-    // Every attempt on the silent pool (the first and its retry) was cut and aborted upstream.
+    // The attempt on the silent pool was cut and aborted upstream, and not retried there: a timeout moves
+    // on at once (retries.on_timeout is off by default).
     const hung = Number(res.headers.get('x-switchyard-attempts')) - 1;
-    expect(hung).toBe(2);
+    expect(hung).toBe(1);
+    expect(res.headers.get('x-switchyard-failed')).toBe('llama@gpu:timeout');
     await pollUntil(() => gw.sim('gpu-a').stats().aborted + gw.sim('gpu-b').stats().aborted === hung, 'the hung attempts to be aborted');
   });
 

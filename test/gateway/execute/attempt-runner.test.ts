@@ -32,8 +32,9 @@ afterEach(async () => {
   rt = undefined;
 });
 
-function setup() {
-  const loaded = loadConfigText(text, 'runner.yaml', {});
+function setup(routeRetries = '') {
+  const yaml = routeRetries ? text.replace('retries: { same_deployment: 2,', `retries: { ${routeRetries}, same_deployment: 2,`) : text;
+  const loaded = loadConfigText(yaml, 'runner.yaml', {});
   if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
   rt = buildRuntime(loaded.config);
   const route = rt.routes.get('r')!;
@@ -57,10 +58,11 @@ function setup() {
 }
 
 /** An attempt that fails with the next scripted kind per deployment, and answers when the script runs out. */
-function scripted(script: Record<string, UpstreamErrorKind[]>): Attempt<string> {
+function scripted(script: Record<string, UpstreamErrorKind[]>, retryAfter = 4000): Attempt<string> {
   return async (d) => {
     const kind = script[d.id]?.shift();
-    if (kind) throw new UpstreamError(upstreamErrorOf(kind, `${kind} from ${d.id}`, kind === 'rate_limited' ? { retryAfterMs: 4000 } : {}));
+    if (kind)
+      throw new UpstreamError(upstreamErrorOf(kind, `${kind} from ${d.id}`, kind === 'rate_limited' ? { retryAfterMs: retryAfter } : {}));
     return `answer from ${d.id}`;
   };
 }
@@ -109,6 +111,35 @@ describe('the attempt runner', () => {
     expect(events).toEqual(['a:bad_request']);
   });
 
+  it('moves on from a timeout at once: the same deployment is likely still stuck', async () => {
+    const { run, plan, events, runner } = setup();
+    const result = await runner.run(run, plan, scripted({ a: ['timeout'] }));
+    expect(result.deployment.id).toBe('b');
+    expect(events).toEqual(['a:timeout', 'failover a->b', 'b:success']);
+  });
+
+  it('retries the same deployment after a timeout when the route opts in (retries.on_timeout)', async () => {
+    const { run, plan, events, runner } = setup('on_timeout: true');
+    const result = await runner.run(run, plan, scripted({ a: ['timeout'] }));
+    expect(result.deployment.id).toBe('a');
+    expect(events).toEqual(['a:timeout', 'retry a', 'a:success']);
+  });
+
+  it('waits out a Retry-After within max_retry_after_wait_ms and retries the same deployment', async () => {
+    const { run, plan, events, runner, health } = setup('max_retry_after_wait_ms: 50');
+    const result = await runner.run(run, plan, scripted({ a: ['rate_limited'] }, 30));
+    expect(result.deployment.id).toBe('a');
+    expect(events).toEqual(['a:rate_limited', 'retry a', 'a:success']);
+    expect(health('a').available(performance.now())).toBe(true);
+  });
+
+  it('fails over at once from a Retry-After longer than max_retry_after_wait_ms', async () => {
+    const { run, plan, events, runner } = setup('max_retry_after_wait_ms: 50');
+    const result = await runner.run(run, plan, scripted({ a: ['rate_limited'] }, 5000));
+    expect(result.deployment.id).toBe('b');
+    expect(events).toEqual(['a:rate_limited', 'failover a->b', 'b:success']);
+  });
+
   it('skips a deployment without a permit, counting no attempt there', async () => {
     const { run, plan, events, runner, health } = setup();
     health('a').force('open');
@@ -133,7 +164,8 @@ describe('the attempt runner', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).message).toContain("'b'");
-    expect(run.attempts).toBe(9);
+    // a timed out once and was left at once (a silent upstream is not retried); b and c were retried twice.
+    expect(run.attempts).toBe(7);
     const now = performance.now();
     expect(health('a').stats.snapshot(now).lastErrorKind).toBe('timeout');
     expect(health('c').stats.snapshot(now).recentAttempts).toBe(3);
