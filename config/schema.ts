@@ -302,6 +302,25 @@ export const continuationSchema = z.strictObject({
     ),
 });
 
+export const hedgeSchema = z
+  .strictObject({
+    after_ms: positiveMs.optional().describe('Start the next candidate when the first token has not arrived after this many ms.'),
+    after_percentile: z
+      .number()
+      .min(50)
+      .max(99.9)
+      .optional()
+      .describe(
+        "Start the next candidate when the first token is later than this percentile of the deployment's time to first token (estimated from its peak-EWMA; no hedge before it has one).",
+      ),
+  })
+  .refine((h) => (h.after_ms === undefined) !== (h.after_percentile === undefined), {
+    message: 'set exactly one of after_ms and after_percentile',
+  })
+  .describe(
+    'Hedged first tokens (streams): race the next candidate against a slow first token; the first to produce a token wins, the other is cancelled. Costs extra upstream tokens; off when absent.',
+  );
+
 export const routeSchema = z.strictObject({
   strategy: z
     .enum(strategyNames)
@@ -328,6 +347,7 @@ export const routeSchema = z.strictObject({
     .default({ replay: 'deterministic' })
     .describe('How a stream broken after its first byte is finished on another deployment (or the same one restarted).'),
   timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
+  hedge: hedgeSchema.optional(),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
 });
 
@@ -366,4 +386,5 @@ export type Capability = z.output<typeof capabilitySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
 export type OutlierConfig = z.output<typeof outlierSchema>;
 export type RetriesConfig = z.output<typeof retriesSchema>;
+export type HedgeConfig = z.output<typeof hedgeSchema>;
 export type ContinuationConfig = z.output<typeof continuationSchema>;

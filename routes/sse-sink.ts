@@ -19,8 +19,9 @@ export class SseSink implements StreamSink {
     sink.res.uncork();
   };
 
-  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string }): void {
+  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string; hedged?: string | undefined }): void {
     if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
+    if (answer.hedged !== undefined) this.res.setHeader('x-switchyard-hedged', answer.hedged);
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

@@ -18,6 +18,7 @@ export interface GatewayMetrics {
   readonly streamErrors: Counter<'route' | 'deployment' | 'kind'>;
   readonly failovers: Counter<'route' | 'from' | 'to'>;
   readonly retries: Counter<'route' | 'deployment'>;
+  readonly hedges: Counter<'route' | 'deployment' | 'result'>;
   readonly breakerState: Gauge<'deployment'>;
   readonly breakerTransitions: Counter<'deployment' | 'from' | 'to'>;
   readonly ejections: Counter<'deployment'>;
@@ -38,6 +39,7 @@ export const metricNames = {
   buildInfo: 'switchyard_build_info',
   failovers: 'switchyard_failovers_total',
   retries: 'switchyard_retries_total',
+  hedges: 'switchyard_hedges_total',
   breakerState: 'switchyard_breaker_state',
   breakerTransitions: 'switchyard_breaker_transitions_total',
   ejections: 'switchyard_ejections_total',
@@ -125,6 +127,12 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.retries,
       help: 'Retries on the same deployment (within the retry budget).',
       labelNames: ['route', 'deployment'],
+      registers,
+    }),
+    hedges: new Counter({
+      name: metricNames.hedges,
+      help: 'Hedged tries (started while the previous try had no first token), by whether they won the race.',
+      labelNames: ['route', 'deployment', 'result'],
       registers,
     }),
     breakerState: new Gauge({

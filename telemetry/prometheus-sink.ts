@@ -78,6 +78,10 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.retries.inc({ route, deployment: deployment.id });
   }
 
+  hedged(route: string, deployment: DeploymentRef, result: 'won' | 'lost'): void {
+    this.metrics.hedges.inc({ route, deployment: deployment.id, result });
+  }
+
   breakerChanged(deploymentId: string, from: string, to: string): void {
     this.metrics.breakerState.set({ deployment: deploymentId }, breakerStateValue[to] ?? 0);
     this.metrics.breakerTransitions.inc({ deployment: deploymentId, from, to });

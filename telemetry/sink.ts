@@ -39,6 +39,8 @@ export interface TelemetrySink {
   firstToken(route: string, deployment: DeploymentRef, sinceRequestMs: number): void;
   failover(route: string, from: DeploymentRef, to: DeploymentRef): void;
   retried(route: string, deployment: DeploymentRef): void;
+  /** A hedge (a second try started while the first had no first token) was decided: its deployment won or lost. */
+  hedged(route: string, deployment: DeploymentRef, result: 'won' | 'lost'): void;
   streamFailed(route: string, deployment: DeploymentRef, kind: string): void;
   clientAborted(route: string): void;
   breakerChanged(deploymentId: string, from: string, to: string): void;
@@ -59,6 +61,7 @@ export const silentSink: TelemetrySink = {
   firstToken: ignore,
   failover: ignore,
   retried: ignore,
+  hedged: ignore,
   streamFailed: ignore,
   clientAborted: ignore,
   breakerChanged: ignore,

@@ -39,3 +39,11 @@ export class StreamIdle extends Error {
     this.name = 'StreamIdle';
   }
 }
+
+/** Another try of the same request produced its first token first (hedging): this one is cancelled. */
+export class HedgeLost extends Error {
+  constructor() {
+    super('another try produced the first token first');
+    this.name = 'HedgeLost';
+  }
+}

@@ -48,10 +48,22 @@ export class AttemptRun {
   }
 }
 
+/** A try's place in a hedged race (hedge.ts), as the attempt sees it. */
+export interface HedgeLane {
+  /** The try's cancel handle (each retry brings a new one); a lane already lost aborts it at once. */
+  attach(control: { abort(reason: Error): void }): void;
+  /** The try has its first token: true if it won and may open the client's stream, false if it lost. */
+  claimFirstToken(): boolean;
+  /** The deployment a hedge tried, once the race is decided; undefined when no hedge ran. */
+  readonly hedgedWith: string | undefined;
+}
+
 /** What one try reports besides its value: a failure it handled itself (mid-stream), its first token. */
 export interface AttemptReport {
   ttftMs?: number;
   handledFailure?: UpstreamErrorKind | 'aborted';
+  /** The try's place in a hedged race (hedge.ts); absent on routes without `hedge`. */
+  hedge?: HedgeLane;
 }
 
 /** The work of one try at one deployment (the upstream call), written by the executor. */
@@ -84,11 +96,44 @@ export function outcomeOf(err: unknown): UpstreamErrorKind | 'aborted' {
   return err instanceof DeadlineExceeded ? 'timeout' : 'aborted';
 }
 
+/** A deployment whose known window is surely too small for the prompt: logged as skipped, not tried. */
+export function skippedTooLong(run: AttemptRun, deployment: DeploymentRuntime): boolean {
+  const tooLong = run.promptTokensAtLeast > 0 ? skippedForContext(deployment, run.promptTokensAtLeast) : undefined;
+  if (tooLong) run.failures.add(deployment.id, tooLong, false);
+  return tooLong !== undefined;
+}
+
+/**
+ * The runner's decision after a try at `deployment` failed with `err`: the candidates still worth a try
+ * (move on), or a thrown error (stop: client faults, deadline, client gone).
+ */
+export function remainingAfter(
+  err: unknown,
+  deployment: DeploymentRuntime,
+  queue: DeploymentRuntime[],
+  run: AttemptRun,
+): DeploymentRuntime[] {
+  if (err === unavailable) return queue;
+  if (!(err instanceof UpstreamError)) throw err;
+  const { redact } = run.ctx;
+  if (err.kind === 'context_length') {
+    // The upstream's own statement of its window is kept on its health (it outlives the request).
+    if (err.contextWindow !== undefined) deployment.health.learnedContextWindow = err.contextWindow;
+    const rest = queue.filter((d) => mayFitAfterContextLength(deployment, d));
+    if (rest.length === 0) throw gatewayErrorFromUpstream(err, deployment.id, redact);
+    return rest;
+  }
+  if (!err.retryable) throw gatewayErrorFromUpstream(err, deployment.id, redact);
+  return queue;
+}
+
 const callAttempt: Try = (deployment, run, attempt, report) => attempt(deployment, run, report);
 
 export interface AttemptRunner {
   /** The wrapper names, outermost first (for the README and tests). */
   readonly chain: readonly string[];
+  /** One try at one deployment through the whole chain (hedge.ts runs two of them side by side). */
+  readonly tryDeployment: Try;
   run<T>(run: AttemptRun, planned: readonly DeploymentRuntime[], attempt: Attempt<T>): Promise<{ value: T; deployment: DeploymentRuntime }>;
 }
 
@@ -108,33 +153,20 @@ export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): Attemp
 
   return {
     chain: wrappers.map((w) => w.name),
+    tryDeployment: composed,
     async run(run, planned, attempt) {
-      const { route, redact } = run.ctx;
       let queue = planned.slice();
       while (queue.length > 0) {
         const deployment = queue.shift()!;
-        const tooLong = run.promptTokensAtLeast > 0 ? skippedForContext(deployment, run.promptTokensAtLeast) : undefined;
-        if (tooLong) {
-          run.failures.add(deployment.id, tooLong, false);
-          continue;
-        }
+        if (skippedTooLong(run, deployment)) continue;
         try {
           const value = await composed(deployment, run, attempt, {});
           return { value, deployment };
         } catch (err) {
-          if (err === unavailable) continue;
-          if (!(err instanceof UpstreamError)) throw err;
-          if (err.kind === 'context_length') {
-            // The upstream's own statement of its window is kept on its health (it outlives the request).
-            if (err.contextWindow !== undefined) deployment.health.learnedContextWindow = err.contextWindow;
-            queue = queue.filter((d) => mayFitAfterContextLength(deployment, d));
-            if (queue.length === 0) throw gatewayErrorFromUpstream(err, deployment.id, redact);
-            continue;
-          }
-          if (!err.retryable) throw gatewayErrorFromUpstream(err, deployment.id, redact);
+          queue = remainingAfter(err, deployment, queue, run);
         }
       }
-      throw run.failures.toGatewayError(route.name, redact);
+      throw run.failures.toGatewayError(run.ctx.route.name, run.ctx.redact);
     },
   };
 }

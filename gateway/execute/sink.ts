@@ -17,9 +17,10 @@ export interface UnaryAnswer extends Answer {
 export interface StreamSink {
   /**
    * Commits the response (200 + SSE headers). Called once, before the first chunk. `failed` lists the
-   * attempts that failed before this one (FailureLog.summary), empty when none did.
+   * attempts that failed before this one (FailureLog.summary), empty when none did; `hedged` names the
+   * deployment a hedge tried when one raced for this answer (gateway/execute/hedge.ts).
    */
-  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string }): void;
+  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string; hedged?: string | undefined }): void;
   /** Writes one chunk (JSON text); false when the client's buffer is full. */
   chunk(json: string): boolean;
   /** Resolves when the client can take more, or has gone. */

@@ -8,9 +8,10 @@ import type { ClientRequest, StreamOutput } from '../../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
 import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
-import { ClientGone, DeadlineExceeded } from './abort-reasons.js';
+import { ClientGone, DeadlineExceeded, HedgeLost } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
-import type { AttemptRun, AttemptRunner } from './attempt-runner.js';
+import type { Attempt, AttemptRun, AttemptRunner } from './attempt-runner.js';
+import { runHedged } from './hedge.js';
 import { asAttemptError, consumeStream, sendToUpstream } from './upstream-call.js';
 import { deadlineError } from './wrappers/index.js';
 import { envelopeOf, type Envelope } from './continuation/chunk-splice.js';
@@ -30,12 +31,13 @@ export async function executeStream(
   const { route, telemetry } = ctx;
   const { firstTokenMs, idleMs } = route.timeouts;
   try {
-    const { value } = await runner.run<StreamOutcome | Broke>(run, candidates, async (deployment, _run, report) => {
+    const attempt: Attempt<StreamOutcome | Broke> = async (deployment, _run, report) => {
       const endpoint = deployment.provider.pool.pick(ctx.random);
       const control = new AttemptControl(ctx.client, run.deadlineAt, route.timeouts.totalMs);
+      const lane = report.hedge;
+      lane?.attach(control);
       control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
       const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
-      const attempts = run.attempts;
       const startedAt = performance.now();
       let opened = false;
       let finished = false;
@@ -45,9 +47,17 @@ export async function executeStream(
         for (const out of outputs) {
           if (out.type === 'chunk') {
             if (!opened) {
+              // Hedged: only the first try to get here opens the client's stream; the other was cancelled.
+              if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
               control.firstTokenArrived();
               control.armIdle(idleMs);
-              sink.open({ route: route.name, deployment, attempts, failed: run.failures.summary() });
+              sink.open({
+                route: route.name,
+                deployment,
+                attempts: run.attempts,
+                failed: run.failures.summary(),
+                hedged: lane?.hedgedWith,
+              });
               opened = true;
               envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
@@ -72,16 +82,19 @@ export async function executeStream(
         });
         if (!finished) await deliver(translator.end());
         if (!finished) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-        if (!opened) sink.open({ route: route.name, deployment, attempts, failed: run.failures.summary() });
+        if (!opened) {
+          if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
+          sink.open({ route: route.name, deployment, attempts: run.attempts, failed: run.failures.summary(), hedged: lane?.hedgedWith });
+        }
         sink.done();
-        return { kind: 'done', deployment, attempts, usage: translator.usage };
+        return { kind: 'done', deployment, attempts: run.attempts, usage: translator.usage };
       } catch (raw) {
         const err = asAttemptError(raw, control.signal);
         if (!opened) throw err;
         // Bytes already reached the client: no failover now; continue elsewhere or end with an error event.
         if (err instanceof ClientGone) {
           report.handledFailure = 'aborted';
-          return { kind: 'client_gone', deployment, attempts, usage: translator.usage };
+          return { kind: 'client_gone', deployment, attempts: run.attempts, usage: translator.usage };
         }
         const upstream = err instanceof UpstreamError ? err : undefined;
         if (!upstream && !(err instanceof DeadlineExceeded)) throw err;
@@ -90,15 +103,29 @@ export async function executeStream(
         telemetry.streamFailed(route.name, deployment, report.handledFailure);
         const progress = translator.progress;
         if (upstream && envelope && progress.continuable) {
-          return { kind: 'broken', error, failed: deployment, progress, envelope, deployment, attempts, usage: translator.usage };
+          return {
+            kind: 'broken',
+            error,
+            failed: deployment,
+            progress,
+            envelope,
+            deployment,
+            attempts: run.attempts,
+            usage: translator.usage,
+          };
         }
         sink.fail(error);
-        return { kind: 'failed', error, deployment, attempts, usage: translator.usage };
+        return { kind: 'failed', error, deployment, attempts: run.attempts, usage: translator.usage };
       } finally {
         endpoint.inFlight -= 1;
         control.dispose();
       }
-    });
+    };
+    // Once per request: a route without `hedge` walks its candidates one at a time, as always.
+    const { value } =
+      route.hedge === undefined
+        ? await runner.run(run, candidates, attempt)
+        : await runHedged(runner, run, candidates, attempt, route.hedge);
     if (value.kind !== 'broken') return value;
     const continued = await continueStream(runner, run, req, value, candidates, sink);
     if (continued) return { kind: 'done', ...continued };

@@ -85,6 +85,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
         perTryMs: r.timeouts.per_try_ms,
       },
       retries: r.retries,
+      hedge: r.hedge,
       streamUpstream: r.stream_upstream,
       replay: r.continuation.replay,
       weights: new Map(Object.entries(r.weights ?? {})),

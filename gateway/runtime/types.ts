@@ -3,7 +3,7 @@
  * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
  * The Runtime itself is in runtime.ts.
  */
-import type { Capability, ContinuationConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
+import type { Capability, ContinuationConfig, HedgeConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
 import type { DeploymentHealth } from '../health/deployment-health.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
@@ -51,6 +51,8 @@ export interface RouteRuntime {
   readonly fallbacks: readonly DeploymentRuntime[];
   readonly timeouts: Timeouts;
   readonly retries: RetriesConfig;
+  /** Hedged first tokens for streams (`hedge`); undefined: off, and the runner does nothing for it. */
+  readonly hedge: HedgeConfig | undefined;
   /** Non-stream requests go upstream as streams (first-token and idle timeouts, continuation). */
   readonly streamUpstream: boolean;
   /** When a broken answer may be restarted elsewhere and compared (`continuation.replay`). */

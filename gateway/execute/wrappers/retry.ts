@@ -54,7 +54,7 @@ export function retry(options: RetryOptions = { sameDeploymentKinds: transientKi
       health.countRequest(performance.now());
       for (let retried = 0; ; retried += 1) {
         try {
-          return await next(deployment, run, attempt, retried === 0 ? report : {});
+          return await next(deployment, run, attempt, retried === 0 ? report : { hedge: report.hedge });
         } catch (err) {
           if (!(err instanceof UpstreamError)) throw err;
           const delay = retryDelay(err, retried, run, sameDeploymentKinds);
