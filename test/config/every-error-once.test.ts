@@ -5,21 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatIssue, loadConfigText } from '../../config/loader.js';
+import { baseConfig, errorsOf } from '../support/config-text.js';
 
-const base = `version: 1
-providers:
-  local: { type: vllm, base_url: "http://127.0.0.1:8000/v1" }
-deployments:
-  llama@local: { provider: local, model: llama }
-routes:
-  chat:
-    targets: [llama@local]
-`;
-
-function errorsOf(text: string, env: Record<string, string> = {}): string[] {
-  const r = loadConfigText(text, 'sw.yaml', env);
-  return r.ok ? [] : r.errors.map(formatIssue);
-}
+const base = baseConfig;
 
 describe('schema errors and reference errors in one run', () => {
   it('a wrong type and a route naming an unknown deployment, both reported', () => {

@@ -2,16 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatIssue, loadConfigText, parseByteSize, type ConfigIssue } from '../../config/loader.js';
+import { baseConfig } from '../support/config-text.js';
 
-const base = `version: 1
-providers:
-  local: { type: vllm, base_url: "http://127.0.0.1:8000/v1" }
-deployments:
-  llama@local: { provider: local, model: llama }
-routes:
-  chat:
-    targets: [llama@local]
-`;
+const base = baseConfig;
 
 function errors(text: string, env: Record<string, string> = {}): ConfigIssue[] {
   const r = loadConfigText(text, 'sw.yaml', env);
