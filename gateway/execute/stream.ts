@@ -43,22 +43,19 @@ export async function executeStream(
       let finished = false;
       let envelope: Envelope | undefined;
       endpoint.inFlight += 1;
+      /** Commits the client's stream; hedged, only the first try to get here may (the other is cancelled). */
+      const open = (): void => {
+        if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
+        sink.open({ route: route.name, deployment, attempts: run.attempts, failed: run.failures.summary(), hedged: lane?.hedgedWith });
+        opened = true;
+      };
       const deliver = async (outputs: StreamOutput[]): Promise<void> => {
         for (const out of outputs) {
           if (out.type === 'chunk') {
             if (!opened) {
-              // Hedged: only the first try to get here opens the client's stream; the other was cancelled.
-              if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
+              open();
               control.firstTokenArrived();
               control.armIdle(idleMs);
-              sink.open({
-                route: route.name,
-                deployment,
-                attempts: run.attempts,
-                failed: run.failures.summary(),
-                hedged: lane?.hedgedWith,
-              });
-              opened = true;
               envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
               telemetry.firstToken(route.name, deployment, performance.now() - ctx.receivedAt);
@@ -82,10 +79,7 @@ export async function executeStream(
         });
         if (!finished) await deliver(translator.end());
         if (!finished) throw new UpstreamError(upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-        if (!opened) {
-          if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
-          sink.open({ route: route.name, deployment, attempts: run.attempts, failed: run.failures.summary(), hedged: lane?.hedgedWith });
-        }
+        if (!opened) open();
         sink.done();
         return { kind: 'done', deployment, attempts: run.attempts, usage: translator.usage };
       } catch (raw) {

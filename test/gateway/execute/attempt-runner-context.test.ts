@@ -5,16 +5,12 @@
  * call a deployment whose known window the prompt surely exceeds. (The rest of the runner:
  * attempt-runner.test.ts.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfigText, formatIssue } from '../../../config/loader.js';
-import { buildRuntime } from '../../../gateway/runtime/build.js';
-import type { Runtime } from '../../../gateway/runtime/runtime.js';
-import { AttemptRun, type Attempt } from '../../../gateway/execute/attempt-runner.js';
-import { ClientLink } from '../../../gateway/execute/client-link.js';
+import { describe, expect, it } from 'vitest';
+import { newRun, useRuntimes } from '../../support/runner.js';
+import { type Attempt } from '../../../gateway/execute/attempt-runner.js';
 import { GatewayError } from '../../../gateway/errors/catalogue.js';
 import { UpstreamError, upstreamErrorOf } from '../../../adapters/upstream-error.js';
 import { silentSink, type TelemetrySink } from '../../../telemetry/sink.js';
-import { seededRandom } from '../../support/seeded-random.js';
 
 /** A primary, a second deployment of its model, a larger one of its model, and deployments of another model. */
 const text = `version: 1
@@ -30,31 +26,17 @@ routes:
   r: { targets: [small, twin], fallbacks: [other], timeouts: { total_ms: 5000 } }
 `;
 
-let rt: Runtime | undefined;
-afterEach(async () => {
-  await rt?.close();
-  rt = undefined;
-});
+const runtimeOf = useRuntimes();
 
 function setup() {
-  const loaded = loadConfigText(text, 'runner.yaml', {});
-  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
-  const runtime = buildRuntime(loaded.config);
-  rt = runtime;
+  const runtime = runtimeOf(text);
   const events: string[] = [];
   const telemetry: TelemetrySink = {
     ...silentSink,
     attemptFinished: (_route, d, outcome) => events.push(`${d.id}:${outcome}`),
     failover: (_route, from, to) => events.push(`failover ${from.id}->${to.id}`),
   };
-  const run = new AttemptRun({
-    route: runtime.routes.get('r')!,
-    client: new ClientLink(),
-    receivedAt: performance.now(),
-    telemetry,
-    redact: (t) => t,
-    random: seededRandom(7),
-  });
+  const run = newRun(runtime.routes.get('r')!, telemetry);
   const deployments = (...ids: string[]) => ids.map((id) => runtime.deployments.get(id)!);
   return { run, events, runner: runtime.attemptRunner, deployments, health: (id: string) => runtime.deployments.get(id)!.health };
 }
@@ -118,7 +100,6 @@ describe('a deployment whose known window is too small', () => {
     first.health('small').learnedContextWindow = 1000;
     first.run.promptTokensAtLeast = 1000;
     expect((await first.runner.run(first.run, first.deployments('small'), tooLongOn([]))).deployment.id).toBe('small');
-    await rt?.close();
     const second = setup();
     second.health('small').learnedContextWindow = 1000;
     expect((await second.runner.run(second.run, second.deployments('small'), tooLongOn([]))).deployment.id).toBe('small');

@@ -3,17 +3,13 @@
  * the decisions it makes from a failure's kind alone (retry the same deployment, move on, move on only
  * to a larger window, stop), with every attempt counted in stats, the failure log and metrics.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfigText, formatIssue } from '../../../config/loader.js';
-import { buildRuntime } from '../../../gateway/runtime/build.js';
-import type { Runtime } from '../../../gateway/runtime/runtime.js';
-import { AttemptRun, createAttemptRunner, type Attempt } from '../../../gateway/execute/attempt-runner.js';
+import { describe, expect, it } from 'vitest';
+import { newRun, useRuntimes } from '../../support/runner.js';
+import { createAttemptRunner, type Attempt } from '../../../gateway/execute/attempt-runner.js';
 import { standardWrappers } from '../../../gateway/execute/wrappers/index.js';
-import { ClientLink } from '../../../gateway/execute/client-link.js';
 import { GatewayError } from '../../../gateway/errors/catalogue.js';
 import { UpstreamError, upstreamErrorOf, type UpstreamErrorKind } from '../../../adapters/upstream-error.js';
 import { silentSink, type TelemetrySink } from '../../../telemetry/sink.js';
-import { seededRandom } from '../../support/seeded-random.js';
 
 const text = `version: 1
 providers:
@@ -26,17 +22,11 @@ routes:
   r: { targets: [a, b, c], retries: { same_deployment: 2, budget_percent: 100, backoff_ms: 1, max_backoff_ms: 2 }, timeouts: { total_ms: 5000 } }
 `;
 
-let rt: Runtime | undefined;
-afterEach(async () => {
-  await rt?.close();
-  rt = undefined;
-});
+const runtimeOf = useRuntimes();
 
 function setup(routeRetries = '') {
   const yaml = routeRetries ? text.replace('retries: { same_deployment: 2,', `retries: { ${routeRetries}, same_deployment: 2,`) : text;
-  const loaded = loadConfigText(yaml, 'runner.yaml', {});
-  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
-  rt = buildRuntime(loaded.config);
+  const rt = runtimeOf(yaml);
   const route = rt.routes.get('r')!;
   const events: string[] = [];
   const telemetry: TelemetrySink = {
@@ -45,16 +35,9 @@ function setup(routeRetries = '') {
     failover: (_route, from, to) => events.push(`failover ${from.id}->${to.id}`),
     retried: (_route, d) => events.push(`retry ${d.id}`),
   };
-  const run = new AttemptRun({
-    route,
-    client: new ClientLink(),
-    receivedAt: performance.now(),
-    telemetry,
-    redact: (t) => t,
-    random: seededRandom(7),
-  });
+  const run = newRun(route, telemetry);
   const plan = [...route.targets];
-  return { rt, run, plan, events, runner: rt.attemptRunner, health: (id: string) => rt!.deployments.get(id)!.health };
+  return { rt, run, plan, events, runner: rt.attemptRunner, health: (id: string) => rt.deployments.get(id)!.health };
 }
 
 /** An attempt that fails with the next scripted kind per deployment, and answers when the script runs out. */

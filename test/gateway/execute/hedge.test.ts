@@ -3,17 +3,13 @@
  * after the delay, the first token wins and the other try is cancelled (recorded `aborted`), at most one
  * hedge runs at a time, and the percentile delay comes from the deployment's TTFT estimate.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfigText, formatIssue } from '../../../config/loader.js';
-import { buildRuntime } from '../../../gateway/runtime/build.js';
-import type { Runtime } from '../../../gateway/runtime/runtime.js';
-import { AttemptRun, type Attempt } from '../../../gateway/execute/attempt-runner.js';
+import { describe, expect, it } from 'vitest';
+import { newRun, useRuntimes } from '../../support/runner.js';
+import { type Attempt } from '../../../gateway/execute/attempt-runner.js';
 import { hedgeDelayMs, runHedged } from '../../../gateway/execute/hedge.js';
 import { HedgeLost } from '../../../gateway/execute/abort-reasons.js';
-import { ClientLink } from '../../../gateway/execute/client-link.js';
 import { UpstreamError, upstreamErrorOf, type UpstreamErrorKind } from '../../../adapters/upstream-error.js';
 import { silentSink, type TelemetrySink } from '../../../telemetry/sink.js';
-import { seededRandom } from '../../support/seeded-random.js';
 
 const text = `version: 1
 providers:
@@ -26,16 +22,10 @@ routes:
   r: { targets: [a, b, c], hedge: { after_ms: 30 }, retries: { same_deployment: 0 }, timeouts: { total_ms: 5000 } }
 `;
 
-let rt: Runtime | undefined;
-afterEach(async () => {
-  await rt?.close();
-  rt = undefined;
-});
+const runtimeOf = useRuntimes();
 
 function setup() {
-  const loaded = loadConfigText(text, 'hedge.yaml', {});
-  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
-  rt = buildRuntime(loaded.config);
+  const rt = runtimeOf(text);
   const route = rt.routes.get('r')!;
   const events: string[] = [];
   const telemetry: TelemetrySink = {
@@ -43,15 +33,7 @@ function setup() {
     attemptFinished: (_route, d, outcome) => events.push(`${d.id}:${outcome}`),
     hedged: (_route, d, result) => events.push(`hedge ${d.id} ${result}`),
   };
-  const run = new AttemptRun({
-    route,
-    client: new ClientLink(),
-    receivedAt: performance.now(),
-    telemetry,
-    redact: (t) => t,
-    random: seededRandom(7),
-  });
-  return { run, route, events, runner: rt.attemptRunner, plan: [...route.targets] };
+  return { run: newRun(route, telemetry), route, events, runner: rt.attemptRunner, plan: [...route.targets] };
 }
 
 /** Each deployment's try: its first token after `ms`, or a failure of `kind` after 40 ms. Counts tries running at once. */
