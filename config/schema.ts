@@ -255,7 +255,19 @@ export const timeoutsSchema = z.strictObject({
   per_try_ms: positiveMs
     .optional()
     .describe(
-      "Longest one non-stream attempt may take before the next candidate is tried (Envoy's per_try_timeout). Streams are bounded per attempt by first_token_ms and idle_ms already. Unset: only total_ms bounds it.",
+      "Longest one non-stream attempt may take before the next candidate is tried (Envoy's per_try_timeout), whatever its size. Streams are bounded per attempt by first_token_ms and idle_ms already. Unset: total_ms and the adaptive limit bound it.",
+    ),
+  adaptive: z
+    .union([
+      z.strictObject({
+        factor: z.number().min(1.5).max(100).default(4).describe('How many times its usual time for a request this size a try may take.'),
+        floor_ms: positiveMs.default(5_000).describe('No try is ended by the adaptive limit sooner than this.'),
+      }),
+      z.literal(false),
+    ])
+    .default({ factor: 4, floor_ms: 5_000 })
+    .describe(
+      "Ends a try that takes far longer than its deployment usually takes for a request this size (a whole non-stream answer, a stream's first token) and moves on, when another candidate can take it. false: off.",
     ),
 });
 
@@ -346,7 +358,12 @@ export const routeSchema = z.strictObject({
   continuation: continuationSchema
     .default({ replay: 'deterministic' })
     .describe('How a stream broken after its first byte is finished on another deployment (or the same one restarted).'),
-  timeouts: timeoutsSchema.default({ first_token_ms: 30_000, idle_ms: 30_000, total_ms: 300_000 }),
+  timeouts: timeoutsSchema.default({
+    first_token_ms: 30_000,
+    idle_ms: 30_000,
+    total_ms: 300_000,
+    adaptive: { factor: 4, floor_ms: 5_000 },
+  }),
   hedge: hedgeSchema.optional(),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
 });

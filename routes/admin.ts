@@ -21,6 +21,10 @@ function round(ms: number | undefined): number | null {
   return ms === undefined ? null : Math.round(ms * 10) / 10;
 }
 
+function round2(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value * 100) / 100;
+}
+
 export function deploymentState(d: DeploymentRuntime, now: number) {
   const s = d.health.stats.snapshot(now);
   const breaker = d.health.breaker;
@@ -39,6 +43,10 @@ export function deploymentState(d: DeploymentRuntime, now: number) {
     in_flight: s.inFlight,
     latency_ewma_ms: round(s.latencyMs),
     ttft_ewma_ms: round(s.ttftMs),
+    // What the adaptive per-try limit measures against (gateway/execute/adaptive-limit.ts).
+    answer_ms_per_token_eq: round2(s.answerMsPerWork),
+    first_token_ms_per_token_eq: round2(s.firstTokenMsPerWork),
+    output_tokens_ewma: round(s.outputTokens),
     error_rate: Math.round(s.errorRate * 1000) / 1000,
     recent_attempts: s.recentAttempts,
     last_error_kind: s.lastErrorKind ?? null,

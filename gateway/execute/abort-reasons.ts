@@ -32,6 +32,19 @@ export class TryTimeout extends Error {
   }
 }
 
+/** A try took far longer than its deployment usually does for its size (adaptive-limit.ts). */
+export class SlowTry extends Error {
+  constructor(
+    readonly ms: number,
+    until: 'answer' | 'first-token',
+  ) {
+    super(
+      `no ${until === 'answer' ? 'answer' : 'first token'} within ${ms} ms, several times what this deployment usually takes for a request this size`,
+    );
+    this.name = 'SlowTry';
+  }
+}
+
 /** The upstream stream went silent for too long. */
 export class StreamIdle extends Error {
   constructor(readonly ms: number) {

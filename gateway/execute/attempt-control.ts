@@ -31,6 +31,7 @@ export class AttemptControl {
   private deadlineTimer: ClockTimer | undefined;
   private firstTokenTimer: ClockTimer | undefined;
   private idleTimer: ClockTimer | undefined;
+  private checkTimer: ClockTimer | undefined;
   private idleMs = 0;
   private lastActivity = 0;
 
@@ -52,9 +53,23 @@ export class AttemptControl {
     this.firstTokenTimer = sharedClock.schedule(at, () => this.signal.abort(new TryTimeout(ms)));
   }
 
+  /**
+   * At `at`, asks `decide` whether the attempt has taken too long: an error aborts it, a time asks again
+   * then (the adaptive per-try limit). Ends with the first token, like the first-token timer.
+   */
+  armCheck(at: number, decide: (now: number) => number | Error): void {
+    this.checkTimer = sharedClock.schedule(at, () => {
+      const next = decide(performance.now());
+      if (typeof next === 'number') this.armCheck(next, decide);
+      else this.signal.abort(next);
+    });
+  }
+
   firstTokenArrived(): void {
     sharedClock.cancel(this.firstTokenTimer);
+    sharedClock.cancel(this.checkTimer);
     this.firstTokenTimer = undefined;
+    this.checkTimer = undefined;
   }
 
   /** From now on, abort when no activity() is reported for `ms`. */
@@ -85,5 +100,6 @@ export class AttemptControl {
     sharedClock.cancel(this.deadlineTimer);
     sharedClock.cancel(this.firstTokenTimer);
     sharedClock.cancel(this.idleTimer);
+    sharedClock.cancel(this.checkTimer);
   }
 }

@@ -64,6 +64,10 @@ export interface AttemptReport {
   handledFailure?: UpstreamErrorKind | 'aborted';
   /** The try's place in a hedged race (hedge.ts); absent on routes without `hedge`. */
   hedge?: HedgeLane;
+  /** The candidates the runner would try after this one (adaptive-limit.ts moves on only if one can). */
+  alternatives?: readonly DeploymentRuntime[];
+  /** A successful try's size, for the deployment's speed: prompt work, and output tokens of a whole answer. */
+  work?: { prompt: number; outputTokens?: number };
 }
 
 /** The work of one try at one deployment (the upstream call), written by the executor. */
@@ -160,7 +164,7 @@ export function createAttemptRunner(wrappers: readonly AttemptWrapper[]): Attemp
         const deployment = queue.shift()!;
         if (skippedTooLong(run, deployment)) continue;
         try {
-          const value = await composed(deployment, run, attempt, {});
+          const value = await composed(deployment, run, attempt, { alternatives: queue });
           return { value, deployment };
         } catch (err) {
           queue = remainingAfter(err, deployment, queue, run);

@@ -10,6 +10,7 @@ import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone, DeadlineExceeded, HedgeLost } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
+import { armAdaptiveLimit, promptWork } from './adaptive-limit.js';
 import type { Attempt, AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { runHedged } from './hedge.js';
 import { asAttemptError, consumeStream, sendToUpstream } from './upstream-call.js';
@@ -36,9 +37,13 @@ export async function executeStream(
       const control = new AttemptControl(ctx.client, run.deadlineAt, route.timeouts.totalMs);
       const lane = report.hedge;
       lane?.attach(control);
-      control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
-      const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
       const startedAt = performance.now();
+      control.armFirstToken(Math.min(startedAt + firstTokenMs, run.deadlineAt), firstTokenMs);
+      // A hedged route races a late first token instead of cutting it.
+      if (lane === undefined) {
+        armAdaptiveLimit({ control, deployment, route, req, alternatives: report.alternatives, startedAt, until: 'first-token' });
+      }
+      const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
       let opened = false;
       let finished = false;
       let envelope: Envelope | undefined;
@@ -58,6 +63,7 @@ export async function executeStream(
               control.armIdle(idleMs);
               envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
+              report.work = { prompt: promptWork(req) };
               telemetry.firstToken(route.name, deployment, performance.now() - ctx.receivedAt);
             } else {
               control.activity();

@@ -7,6 +7,7 @@ import type { ClientRequest } from '../../adapters/types.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
+import { armAdaptiveLimit, promptWork } from './adaptive-limit.js';
 import type { AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { asAttemptError, readBody, sendToUpstream } from './upstream-call.js';
 import { ChunkAggregator } from './chunk-aggregate.js';
@@ -22,14 +23,16 @@ export async function executeUnary(
   const { ctx } = run;
   if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, run, req, candidates);
   const { totalMs, idleMs, perTryMs } = ctx.route.timeouts;
-  const { value, deployment } = await runner.run(run, candidates, async (d) => {
+  const { value, deployment } = await runner.run(run, candidates, async (d, _run, report) => {
     const endpoint = d.provider.pool.pick(ctx.random);
     const control = new AttemptControl(ctx.client, run.deadlineAt, totalMs);
     // Non-stream upstreams send headers only when the whole answer is ready: the deadline bounds them,
-    // and the per-try limit, when the route sets one, ends this attempt sooner so the next one can run.
+    // the per-try limit, when the route sets one, ends this attempt sooner so the next one can run, and
+    // so does the adaptive limit when the attempt takes far longer than this deployment usually does.
     const now = performance.now();
     const tryEndsAt = perTryMs === undefined ? run.deadlineAt : Math.min(now + perTryMs, run.deadlineAt);
     if (perTryMs !== undefined && tryEndsAt < run.deadlineAt) control.armTryLimit(tryEndsAt, perTryMs);
+    armAdaptiveLimit({ control, deployment: d, route: ctx.route, req, alternatives: report.alternatives, startedAt: now, until: 'answer' });
     endpoint.inFlight += 1;
     try {
       const res = await sendToUpstream(d, endpoint, req, control, {
@@ -37,7 +40,9 @@ export async function executeUnary(
         bodyTimeoutMs: idleMs,
       });
       const body = await readBody(res.body, control.signal);
-      return d.provider.adapter.translateResponse(req, body, d.target);
+      const answer = d.provider.adapter.translateResponse(req, body, d.target);
+      report.work = { prompt: promptWork(req), outputTokens: answer.usage?.completionTokens ?? 0 };
+      return answer;
     } catch (raw) {
       throw asAttemptError(raw, control.signal);
     } finally {

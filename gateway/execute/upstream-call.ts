@@ -8,7 +8,7 @@ import type { ClientRequest, UpstreamHttpRequest } from '../../adapters/types.js
 import type { CancelSignal, UpstreamResponse } from '../../upstream/transport.js';
 import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
-import { ClientGone, DeadlineExceeded, FirstTokenTimeout, HedgeLost, StreamIdle, TryTimeout } from './abort-reasons.js';
+import { ClientGone, DeadlineExceeded, FirstTokenTimeout, HedgeLost, SlowTry, StreamIdle, TryTimeout } from './abort-reasons.js';
 import type { AttemptControl } from './attempt-control.js';
 import { sharedClock } from './coarse-clock.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
@@ -114,7 +114,7 @@ export function asAttemptError(err: unknown, signal: CancelSignal): Error {
   const reason: unknown = signal.aborted ? signal.reason : undefined;
   const cause = reason ?? err;
   if (cause instanceof ClientGone || cause instanceof DeadlineExceeded || cause instanceof HedgeLost) return cause;
-  if (cause instanceof FirstTokenTimeout || cause instanceof StreamIdle || cause instanceof TryTimeout) {
+  if (cause instanceof FirstTokenTimeout || cause instanceof StreamIdle || cause instanceof TryTimeout || cause instanceof SlowTry) {
     return new UpstreamError(upstreamErrorOf('timeout', cause.message), { cause });
   }
   if (err instanceof UpstreamError) return err;

@@ -10,6 +10,12 @@ export interface StatsSnapshot {
   readonly latencyMs: number | undefined;
   /** Peak-EWMA of time to first token, streams (ms); undefined until sampled. */
   readonly ttftMs: number | undefined;
+  /** Peak-EWMA of a whole non-stream answer's time per unit of work (ms; execute/adaptive-limit.ts). */
+  readonly answerMsPerWork: number | undefined;
+  /** Peak-EWMA of time to first token per unit of prompt work (ms). */
+  readonly firstTokenMsPerWork: number | undefined;
+  /** Peak-EWMA of the output tokens of a non-stream answer. */
+  readonly outputTokens: number | undefined;
   /** Share of failed attempts (deployment-fault kinds only) in the recent window, 0..1. */
   readonly errorRate: number;
   /** Attempts in the recent window. */
@@ -85,6 +91,9 @@ export class DeploymentStats {
   inFlight = 0;
   private readonly latency = new PeakEwma();
   private readonly ttft = new PeakEwma();
+  private readonly answerSpeed = new PeakEwma();
+  private readonly firstTokenSpeed = new PeakEwma();
+  private readonly output = new PeakEwma();
   private readonly window = new WindowCounter();
   private lastFailureAt: number | undefined;
   private lastErrorKind: string | undefined;
@@ -93,6 +102,19 @@ export class DeploymentStats {
     if (latencyMs !== undefined) this.latency.observe(latencyMs, now);
     if (ttftMs !== undefined) this.ttft.observe(ttftMs, now);
     this.window.add(false, now);
+  }
+
+  /**
+   * How fast a successful try was for its size: `work` is the prompt's work, plus the output tokens
+   * for a whole answer (execute/adaptive-limit.ts). A first token times the prompt alone.
+   */
+  observeSpeed(now: number, ms: number, work: number, firstToken: boolean, outputTokens: number | undefined): void {
+    if (firstToken) {
+      this.firstTokenSpeed.observe(ms / work, now);
+      return;
+    }
+    this.answerSpeed.observe(ms / work, now);
+    if (outputTokens !== undefined) this.output.observe(outputTokens, now);
   }
 
   failed(now: number, kind: string, latencyMs: number | undefined): void {
@@ -109,6 +131,9 @@ export class DeploymentStats {
       inFlight: this.inFlight,
       latencyMs: this.latency.value,
       ttftMs: this.ttft.value,
+      answerMsPerWork: this.answerSpeed.value,
+      firstTokenMsPerWork: this.firstTokenSpeed.value,
+      outputTokens: this.output.value,
       errorRate: attempts === 0 ? 0 : failures / attempts,
       recentAttempts: attempts,
       lastFailureAt: this.lastFailureAt,

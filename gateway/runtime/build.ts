@@ -83,6 +83,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
         idleMs: r.timeouts.idle_ms,
         totalMs: r.timeouts.total_ms,
         perTryMs: r.timeouts.per_try_ms,
+        adaptive: r.timeouts.adaptive === false ? undefined : { factor: r.timeouts.adaptive.factor, floorMs: r.timeouts.adaptive.floor_ms },
       },
       retries: r.retries,
       hedge: r.hedge,

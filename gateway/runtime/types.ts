@@ -42,6 +42,8 @@ export interface Timeouts {
   readonly totalMs: number;
   /** Longest one non-stream attempt may take; undefined: only the deadline bounds it. */
   readonly perTryMs: number | undefined;
+  /** The adaptive per-try limit (execute/adaptive-limit.ts); undefined: off. */
+  readonly adaptive: { readonly factor: number; readonly floorMs: number } | undefined;
 }
 
 export interface RouteRuntime {

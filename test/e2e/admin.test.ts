@@ -50,6 +50,9 @@ describe('admin API', () => {
       last_error_kind: null,
     });
     expect(llama.latency_ewma_ms).toEqual(expect.any(Number));
+    // The speed the adaptive per-try limit measures against, from the answer just served.
+    expect(llama.answer_ms_per_token_eq).toEqual(expect.any(Number));
+    expect(llama.output_tokens_ewma).toBeGreaterThan(0);
     expect(state.routes).toContainEqual({ name: 'chat', strategy: 'priority', targets: ['llama@gpu'], fallbacks: ['mini@cloud'] });
   });
 

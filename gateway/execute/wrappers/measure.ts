@@ -1,6 +1,7 @@
 /**
  * Counts and times every attempt the same way: the attempt number, a failover when the deployment
- * changed, in-flight counts, latency and time-to-first-token stats for the strategies, the attempt's
+ * changed, in-flight counts, latency and time-to-first-token stats for the strategies, a successful
+ * try's speed for its size (the adaptive per-try limit, ../adaptive-limit.ts), the attempt's
  * outcome for metrics, and each failure for the request's failure log.
  */
 import { UpstreamError } from '../../../adapters/upstream-error.js';
@@ -22,8 +23,14 @@ export function measure(): AttemptWrapper {
         const value = await next(deployment, run, attempt, report);
         const end = performance.now();
         const outcome = report.handledFailure ?? 'success';
-        if (outcome === 'success') stats.succeeded(end, report.ttftMs === undefined ? end - startedAt : undefined, report.ttftMs);
-        else if (outcome !== 'aborted') {
+        if (outcome === 'success') {
+          stats.succeeded(end, report.ttftMs === undefined ? end - startedAt : undefined, report.ttftMs);
+          const { work } = report;
+          if (work !== undefined && report.ttftMs !== undefined) stats.observeSpeed(end, report.ttftMs, work.prompt, true, undefined);
+          else if (work?.outputTokens !== undefined) {
+            stats.observeSpeed(end, end - startedAt, work.prompt + work.outputTokens, false, work.outputTokens);
+          }
+        } else if (outcome !== 'aborted') {
           stats.failed(end, outcome, end - startedAt);
           run.failures.addHandled(deployment.id, outcome);
         }
