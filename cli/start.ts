@@ -144,6 +144,10 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         );
       },
       onBreakerProbe: (id, result) => telemetry.breakerProbe(id, result),
+      onContextWindowLearned: (id, tokens, configured) => {
+        telemetry.contextWindowLearned(id, tokens);
+        logger.warn({ deployment: id, tokens, configured: configured ?? null }, 'learnt the context window the upstream states');
+      },
       onEjected: (id, forMs) => {
         telemetry.ejected(id);
         logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');

@@ -24,6 +24,7 @@ export interface GatewayMetrics {
   readonly ejections: Counter<'deployment'>;
   readonly breakerProbes: Counter<'deployment' | 'result'>;
   readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
+  readonly learnedContextWindow: Gauge<'deployment'>;
 }
 
 export const metricNames = {
@@ -45,6 +46,7 @@ export const metricNames = {
   ejections: 'switchyard_ejections_total',
   breakerProbes: 'switchyard_breaker_probes_total',
   endpointHealthy: 'switchyard_endpoint_healthy',
+  learnedContextWindow: 'switchyard_deployment_learned_context_window_tokens',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -150,6 +152,12 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
     ejections: new Counter({
       name: metricNames.ejections,
       help: 'Passive outlier ejections (a deployment taken out of plans after consecutive failures).',
+      labelNames: ['deployment'],
+      registers,
+    }),
+    learnedContextWindow: new Gauge({
+      name: metricNames.learnedContextWindow,
+      help: "The context window a deployment's upstream stated in its last context-length error (tokens); absent until one did.",
       labelNames: ['deployment'],
       registers,
     }),

@@ -95,6 +95,10 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.ejections.inc({ deployment: deploymentId });
   }
 
+  contextWindowLearned(deploymentId: string, tokens: number): void {
+    this.metrics.learnedContextWindow.set({ deployment: deploymentId }, tokens);
+  }
+
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void {
     this.metrics.breakerProbes.inc({ deployment: deploymentId, result });
   }

@@ -45,6 +45,8 @@ export interface TelemetrySink {
   clientAborted(route: string): void;
   breakerChanged(deploymentId: string, from: string, to: string): void;
   ejected(deploymentId: string): void;
+  /** A deployment's upstream stated its context window (tokens) in a context-length error. */
+  contextWindowLearned(deploymentId: string, tokens: number): void;
   /** A deployment out of traffic (breaker open, ejected) was probed on its health path. */
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void;
   endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
@@ -66,6 +68,7 @@ export const silentSink: TelemetrySink = {
   clientAborted: ignore,
   breakerChanged: ignore,
   ejected: ignore,
+  contextWindowLearned: ignore,
   breakerProbe: ignore,
   endpointHealth: ignore,
 };

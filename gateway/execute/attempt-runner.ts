@@ -122,7 +122,7 @@ export function remainingAfter(
   const { redact } = run.ctx;
   if (err.kind === 'context_length') {
     // The upstream's own statement of its window is kept on its health (it outlives the request).
-    if (err.contextWindow !== undefined) deployment.health.learnedContextWindow = err.contextWindow;
+    if (err.contextWindow !== undefined) deployment.health.learnContextWindow(err.contextWindow);
     const rest = queue.filter((d) => mayFitAfterContextLength(deployment, d));
     if (rest.length === 0) throw gatewayErrorFromUpstream(err, deployment.id, redact);
     return rest;

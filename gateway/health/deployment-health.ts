@@ -35,7 +35,10 @@ export class DeploymentHealth {
    * The context window the upstream itself stated in its last context-length error (tokens). It says
    * what the server runs now, so it wins over the config's `context_window` (gateway/routing/context-window.ts).
    */
-  learnedContextWindow: number | undefined = undefined;
+  get learnedContextWindow(): number | undefined {
+    return this.learnedWindow;
+  }
+  private learnedWindow: number | undefined = undefined;
   /**
    * Called when the deployment starts to want active probes (its breaker opened, it was ejected). Set by
    * the probe scheduler of the Runtime that owns this health now (health carries over on reload).
@@ -53,6 +56,7 @@ export class DeploymentHealth {
     private readonly outlier: OutlierConfig,
     onTransition: (from: BreakerState, to: BreakerState) => void,
     private readonly onEjected: (forMs: number) => void = () => undefined,
+    private readonly onWindowLearned: (tokens: number) => void = () => undefined,
   ) {
     this.breaker = new CircuitBreaker(
       {
@@ -75,6 +79,13 @@ export class DeploymentHealth {
    */
   available(now: number, ignoreEjection = false): boolean {
     return !this.drained && now >= this.cooldownUntil && (ignoreEjection || now >= this.ejectedUntil) && this.breaker.available(now);
+  }
+
+  /** The upstream stated its context window (a context-length error): kept, and told once per change. */
+  learnContextWindow(tokens: number): void {
+    if (tokens === this.learnedWindow) return;
+    this.learnedWindow = tokens;
+    this.onWindowLearned(tokens);
   }
 
   ejected(now: number): boolean {

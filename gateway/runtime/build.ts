@@ -55,6 +55,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
           d.outlier,
           (from, to) => options.onBreakerTransition?.(id, from, to),
           (forMs) => options.onEjected?.(id, forMs),
+          (tokens) => options.onContextWindowLearned?.(id, tokens, d.context_window),
         ),
     });
   }

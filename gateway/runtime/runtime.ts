@@ -36,6 +36,8 @@ export interface BuildOptions {
   onBreakerProbe?: (deploymentId: string, result: ProbeResult) => void;
   /** Told of every outlier ejection. */
   onEjected?: (deploymentId: string, forMs: number) => void;
+  /** A deployment's upstream stated a context window (differing from what it stated before). */
+  onContextWindowLearned?: (deploymentId: string, tokens: number, configured: number | undefined) => void;
   /** Told when an active health check finds an endpoint down or back up. */
   onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
   /** The Runtime being replaced: live state carries over from it (see the header). */

@@ -54,6 +54,8 @@ describe('context windows learnt from the upstream', () => {
     expect(gw.sim('gpu').stats().requests).toBe(1);
     expect(await stateOf('small@gpu')).toMatchObject({ context_window: null, learned_context_window: 1000 });
     expect(await stateOf('big@cloud')).toMatchObject({ learned_context_window: null });
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain('switchyard_deployment_learned_context_window_tokens{deployment="small@gpu"} 1000');
   });
 
   it('then skips the primary for a prompt that surely does not fit, without a call', async () => {

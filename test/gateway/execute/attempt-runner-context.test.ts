@@ -86,7 +86,7 @@ describe('after a context-length failure', () => {
 describe('a deployment whose known window is too small', () => {
   it('is skipped without a call, and the failure log says context_length', async () => {
     const { run, events, runner, deployments, health } = setup();
-    health('small').learnedContextWindow = 1000;
+    health('small').learnContextWindow(1000);
     run.promptTokensAtLeast = 1500;
     const result = await runner.run(run, deployments('small', 'other'), tooLongOn([]));
     expect(result.deployment.id).toBe('other');
@@ -97,17 +97,17 @@ describe('a deployment whose known window is too small', () => {
 
   it('still gets a prompt that may fit, and nothing is skipped when the prompt was not counted', async () => {
     const first = setup();
-    first.health('small').learnedContextWindow = 1000;
+    first.health('small').learnContextWindow(1000);
     first.run.promptTokensAtLeast = 1000;
     expect((await first.runner.run(first.run, first.deployments('small'), tooLongOn([]))).deployment.id).toBe('small');
     const second = setup();
-    second.health('small').learnedContextWindow = 1000;
+    second.health('small').learnContextWindow(1000);
     expect((await second.runner.run(second.run, second.deployments('small'), tooLongOn([]))).deployment.id).toBe('small');
   });
 
   it('declared in the config counts too; when every candidate is skipped the client gets 400 naming the window', async () => {
     const { run, runner, deployments, health } = setup();
-    health('small').learnedContextWindow = 1000;
+    health('small').learnContextWindow(1000);
     run.promptTokensAtLeast = 5000;
     const err = await runner.run(run, deployments('small', 'other-small'), tooLongOn([])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);

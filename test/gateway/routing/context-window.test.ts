@@ -41,8 +41,8 @@ describe('knownContextWindow', () => {
     expect(knownContextWindow(declared)).toBe(8000);
     expect(knownContextWindow(unknown)).toBeUndefined();
     expect(anyKnownWindow([unknown])).toBe(false);
-    declared.health.learnedContextWindow = 4096;
-    unknown.health.learnedContextWindow = 2048;
+    declared.health.learnContextWindow(4096);
+    unknown.health.learnContextWindow(2048);
     expect(knownContextWindow(declared)).toBe(4096);
     expect(knownContextWindow(unknown)).toBe(2048);
     expect(anyKnownWindow([unknown])).toBe(true);
