@@ -13,7 +13,7 @@ import type { RunningSimulator } from '../../sim/index.js';
 
 export interface TestGateway extends RunningGateway {
   readonly baseURL: string;
-  client(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
+  client(options?: { apiKey?: string; maxRetries?: number; timeout?: number }): OpenAI;
   sim(name: string): RunningSimulator;
 }
 
@@ -30,8 +30,13 @@ export async function startTestGateway(yaml: string, env: Record<string, string>
   const baseURL = `${gw.url}/v1`;
   return Object.assign(gw, {
     baseURL,
-    client: (options: { apiKey?: string; maxRetries?: number } = {}) =>
-      new OpenAI({ baseURL, apiKey: options.apiKey ?? 'test-key', maxRetries: options.maxRetries ?? 0, timeout: 15_000 }),
+    client: (options: { apiKey?: string; maxRetries?: number; timeout?: number } = {}) =>
+      new OpenAI({
+        baseURL,
+        apiKey: options.apiKey ?? 'test-key',
+        maxRetries: options.maxRetries ?? 0,
+        timeout: options.timeout ?? 15_000,
+      }),
     sim: (name: string) => {
       const s = gw.simulators.get(name);
       if (!s) throw new Error(`no simulator '${name}'`);
