@@ -1,0 +1,231 @@
+/**
+ * Limits shared by every replica, counted in Redis: one Lua script per admission (redis-lua.ts), so a
+ * request's limits are checked and taken atomically in one round trip, on Redis's clock.
+ *
+ * The client is set up for a hot path (see /work/shared/LIBRARIES.md): ioredis queues commands while
+ * Redis is down by default and a limit check hung 10 s, so the offline queue is off (fail at once when
+ * disconnected), every command has a short timeout (a stopped Redis keeps its socket open), and a
+ * command is retried at most once across reconnects. Failing fast is the point: ResilientStore falls back.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+import { counterKey, US_PER_MS, USAGE_DAY_TTL_MS, USAGE_MONTH_TTL_MS, usageDayKey, usageMonthKey, BUDGET_GRACE_MS } from './gcra.js';
+import { ADMIT_LUA, PEEK_LUA, RENEW_LUA, SETTLE_LUA } from './redis-lua.js';
+import type { Admission, LimitCheck, LimitStore, RateState, Settlement, UsageCounts } from './store.js';
+
+export interface RedisStoreOptions {
+  /** Default `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Prepended to every key; default `switchyard:`. */
+  readonly keyPrefix?: string;
+  /** Milliseconds before a command fails (default 100): the longest an admission can wait on Redis. */
+  readonly commandTimeout?: number;
+  /** Reported here, never thrown: settle/renew failures and connection errors. */
+  readonly onError?: (error: Error) => void;
+  /** Further ioredis options (TLS, password, db); the hot-path settings above win. */
+  readonly redis?: RedisOptions;
+}
+
+/** The scripts, as ioredis defines them (EVALSHA, falling back to EVAL once per connection). */
+interface LimitCommands {
+  limitsAdmit(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  limitsSettle(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  limitsRenew(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  limitsPeek(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+const KIND_CODE = { rate: 'r', concurrency: 'c', budget: 'b' } as const;
+
+export class RedisStore implements LimitStore {
+  readonly mode = 'redis' as const;
+  readonly client: Redis;
+  private readonly scripts: LimitCommands;
+  private readonly onError: (error: Error) => void;
+  private readonly commandTimeout: number;
+  private everReady = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.onError = options.onError ?? (() => {});
+    this.commandTimeout = options.commandTimeout ?? 100;
+    this.client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      ...options.redis,
+      keyPrefix: options.keyPrefix ?? 'switchyard:',
+      enableOfflineQueue: false,
+      commandTimeout: this.commandTimeout,
+      maxRetriesPerRequest: 1,
+      // Lazy so the constructor does no I/O; connect() starts it. Reconnect briskly (capped at 1 s) so a
+      // returning Redis is used again within about a second of answering.
+      lazyConnect: true,
+      retryStrategy: (times: number) => Math.min(times * 100, 1000),
+    });
+    // Without a listener ioredis prints every connection error; route them to the caller instead.
+    this.client.on('error', (error: Error) => this.onError(error));
+    this.client.once('ready', () => (this.everReady = true));
+    this.client.defineCommand('limitsAdmit', { lua: ADMIT_LUA });
+    this.client.defineCommand('limitsSettle', { lua: SETTLE_LUA });
+    this.client.defineCommand('limitsRenew', { lua: RENEW_LUA });
+    this.client.defineCommand('limitsPeek', { lua: PEEK_LUA, readOnly: true });
+    this.scripts = this.client as unknown as LimitCommands;
+    void this.connect().catch(() => {});
+  }
+
+  /** Resolves once connected (commands fail at once before that: there is no offline queue). */
+  async connect(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    if (this.client.status === 'wait') return this.client.connect();
+    await new Promise<void>((resolve, reject) => {
+      const ready = (): void => {
+        this.client.off('end', end);
+        resolve();
+      };
+      const end = (): void => {
+        this.client.off('ready', ready);
+        reject(new Error('redis connection ended'));
+      };
+      this.client.once('ready', ready).once('end', end);
+    });
+  }
+
+  async admit(required: readonly LimitCheck[], candidates: readonly (readonly LimitCheck[])[], leaseId: string): Promise<Admission> {
+    if (!this.everReady) await this.firstConnection();
+    const checks = [...required, ...candidates.flat()];
+    const args: (string | number)[] = [...checks.map(counterKey), leaseId, required.length, candidates.length];
+    for (const group of candidates) args.push(group.length);
+    for (const { rule, amount } of checks) {
+      if (rule.kind === 'rate') args.push('r', rule.limit, rule.periodMs * US_PER_MS, amount);
+      else if (rule.kind === 'concurrency') args.push('c', rule.limit, rule.ttlMs * US_PER_MS, 0);
+      else args.push('b', rule.limitMicros, rule.periodEndsAt * US_PER_MS, 0);
+    }
+    const reply = integers(await this.scripts.limitsAdmit(checks.length, ...args));
+    const [admitted, candidate, refused, retryUs] = reply;
+    const states: RateState[] = [];
+    let at = 4;
+    for (const { subject, rule } of required) {
+      if (rule.kind !== 'rate') continue;
+      states.push({ subject, limit: rule.limit, remaining: reply[at]!, resetMs: reply[at + 1]! / US_PER_MS });
+      at += 2;
+    }
+    const refusal =
+      refused! >= 0 ? { subject: checks[refused!]!.subject, retryAfterMs: retryUs === -1 ? Infinity : retryUs! / US_PER_MS } : undefined;
+    return { admitted: admitted === 1, candidate: candidate!, refusal, states };
+  }
+
+  settle(settlement: Settlement): void {
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { subject, rule, delta } of settlement.rates) {
+      keys.push(counterKey({ subject, rule, amount: 0 }));
+      args.push(rule.limit, rule.periodMs * US_PER_MS, delta);
+    }
+    for (const { subject, leaseId } of settlement.leases) {
+      keys.push(counterKey({ subject, rule: { kind: 'concurrency', limit: 1, ttlMs: 0 }, amount: 0 }));
+      args.push(leaseId);
+    }
+    for (const { subject, rule, micros } of settlement.spend) {
+      keys.push(counterKey({ subject, rule, amount: 0 }));
+      args.push(Math.round(micros), rule.periodEndsAt + BUDGET_GRACE_MS);
+    }
+    const usage = settlement.usage;
+    if (usage !== undefined) {
+      keys.push(usageDayKey(usage.key, usage.day), usageMonthKey(usage.key, usage.month));
+      const { requests, promptTokens, completionTokens, usdMicros } = usage.counts;
+      args.push(...[requests, promptTokens, completionTokens, usdMicros].map(Math.round), USAGE_DAY_TTL_MS, USAGE_MONTH_TTL_MS);
+    }
+    if (keys.length === 0) return;
+    const counts = [settlement.rates.length, settlement.leases.length, settlement.spend.length, usage === undefined ? 0 : 1];
+    this.fireAndForget(this.scripts.limitsSettle(keys.length, ...keys, ...counts, ...args));
+  }
+
+  renew(leases: readonly { readonly subject: string; readonly leaseId: string; readonly ttlMs: number }[]): void {
+    if (leases.length === 0) return;
+    const keys = leases.map(({ subject, ttlMs }) => counterKey({ subject, rule: { kind: 'concurrency', limit: 1, ttlMs }, amount: 0 }));
+    const args = leases.flatMap(({ leaseId, ttlMs }) => [leaseId, ttlMs * US_PER_MS]);
+    this.fireAndForget(this.scripts.limitsRenew(keys.length, ...keys, ...args));
+  }
+
+  async usage(key: string, day: string, month: string): Promise<{ day: UsageCounts; month: UsageCounts }> {
+    const [dayHash, monthHash] = await Promise.all([
+      this.client.hgetall(usageDayKey(key, day)),
+      this.client.hgetall(usageMonthKey(key, month)),
+    ]);
+    return { day: toCounts(dayHash), month: toCounts(monthHash) };
+  }
+
+  async peek(checks: readonly LimitCheck[]): Promise<{ rates: readonly RateState[]; spentMicros: readonly number[] }> {
+    if (checks.length === 0) return { rates: [], spentMicros: [] };
+    const args = checks.flatMap(({ rule }) =>
+      rule.kind === 'rate' ? ['r', rule.limit, rule.periodMs * US_PER_MS] : [KIND_CODE[rule.kind], 0, 0],
+    );
+    const reply = integers(await this.scripts.limitsPeek(checks.length, ...checks.map(counterKey), ...args));
+    const rates: RateState[] = [];
+    const spentMicros: number[] = [];
+    checks.forEach(({ subject, rule }, i) => {
+      if (rule.kind === 'rate')
+        rates.push({ subject, limit: rule.limit, remaining: reply[2 * i]!, resetMs: reply[2 * i + 1]! / US_PER_MS });
+      else if (rule.kind === 'budget') spentMicros.push(reply[2 * i]!);
+    });
+    return { rates, spentMicros };
+  }
+
+  /** One PING within the command timeout: how ResilientStore learns that Redis is back. */
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  /**
+   * Announces this replica (a member of the `replicas` sorted set scored by its expiry, epoch ms) and
+   * returns how many replicas are live. Replica clocks only need to agree within `ttlMs`.
+   */
+  async heartbeat(replicaId: string, ttlMs: number): Promise<number> {
+    const now = Date.now();
+    const replies = await this.client
+      .multi()
+      .zremrangebyscore('replicas', '-inf', now)
+      .zadd('replicas', now + ttlMs, replicaId)
+      .pexpire('replicas', ttlMs * 2)
+      .zcount('replicas', `(${now}`, '+inf')
+      .exec();
+    const count = replies?.[3]?.[1];
+    if (typeof count !== 'number') throw new Error('replica heartbeat: unexpected reply');
+    return count;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      // Redis is stopped or gone: drop the socket instead of waiting for QUIT's reply.
+      this.client.disconnect();
+    }
+  }
+
+  /**
+   * Right after start the connection may still be opening, and without an offline queue a command would
+   * fail at once: the first admissions wait for it, but never longer than one command timeout.
+   */
+  private async firstConnection(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.commandTimeout)));
+    await Promise.race([this.connect(), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private fireAndForget(reply: Promise<unknown>): void {
+    reply.catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))));
+  }
+}
+
+/** A script's reply as integers (RESP2/RESP3 both give numbers for Lua integers). */
+function integers(reply: unknown): number[] {
+  if (!Array.isArray(reply) || !reply.every((n) => typeof n === 'number')) throw new Error('limit script: unexpected reply');
+  return reply as number[];
+}
+
+function toCounts(hash: Record<string, string>): UsageCounts {
+  const field = (name: string): number => Number(hash[name] ?? 0);
+  return {
+    requests: field('requests'),
+    promptTokens: field('prompt_tokens'),
+    completionTokens: field('completion_tokens'),
+    usdMicros: field('usd_micros'),
+  };
+}
