@@ -23,6 +23,8 @@ import { startSimulator, type RunningSimulator } from '../sim/index.js';
 import { banner } from './banner.js';
 import { chooseListenAddress, parsePort, type GivenAddress, type ListenAddress } from './listen-address.js';
 import { version } from './version.js';
+import { openLimitStore, redisSettings } from '../gateway/limits/open-store.js';
+import { watchConfig } from './config-watch.js';
 
 export const defaultConfigPath = fileURLToPath(new URL('../config/switchyard.yaml', import.meta.url));
 
@@ -38,6 +40,8 @@ export interface StartOptions {
   random?: () => number;
   /** Collect Node process metrics (off in tests that start many gateways). */
   processMetrics?: boolean;
+  /** Where REDIS_URL is read when the config has no `redis` (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A listener as people and clients reach it. */
@@ -128,9 +132,23 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   const sims = await startSimulators(config);
   const metrics = createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true });
   const telemetry = new PrometheusSink(metrics);
+  // One limit store for the process: counters outlive config reloads (changing `redis` takes a restart).
+  const redis = redisSettings(config, options.env ?? process.env);
+  const storeEvents = {
+    onModeChange: (mode: string) => {
+      telemetry.limitsStoreMode(mode);
+      if (mode !== 'redis' && mode !== 'memory')
+        logger.error({ mode }, 'Redis is unavailable: limits are enforced locally (fail_open) or refused (fail_closed)');
+      else
+        logger.info({ mode }, mode === 'redis' ? 'limits are shared through Redis' : 'limits count in this process (no Redis configured)');
+    },
+    onError: (err: Error) => logger.warn({ err: err.message }, 'limit store error'),
+  };
+  let limitStore = openLimitStore(redis, storeEvents);
   const build = (next: Config, previous?: Runtime) =>
     buildRuntime(next, {
       ...(previous ? { previous } : {}),
+      limitStore,
       resolveEndpoint: simResolver(sims),
       onBreakerTransition: (id, from, to) => {
         telemetry.breakerChanged(id, from, to);
@@ -148,6 +166,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         telemetry.contextWindowLearned(id, tokens);
         logger.warn({ deployment: id, tokens, configured: configured ?? null }, 'learnt the context window the upstream states');
       },
+      onLimitRefused: (route, scope, limit) => telemetry.limitRefused(route, scope, limit),
       onEjected: (id, forMs) => {
         telemetry.ejected(id);
         logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');
@@ -181,6 +200,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   } catch (err) {
     api?.server.close();
     await runtime.close();
+    await limitStore.close();
     await Promise.all([...sims.values()].map((s) => s.close()));
     throw err;
   }
@@ -192,10 +212,12 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     'listening',
   );
   if (opsEndpoint) logger.info({ address: opsEndpoint.bound }, 'operations endpoints (/metrics, /admin) listening on their own port');
-  if (open && !endpoint.loopback)
+  if (open)
     logger.warn(
       { address: endpoint.bound },
-      'open mode on a non-loopback address: no client keys are configured, so anyone who can reach this port can use the upstreams (add keys: to the config)',
+      endpoint.loopback
+        ? 'OPEN MODE: no client keys are configured, so any local client may use the upstreams without a key (add keys: to the config)'
+        : 'OPEN MODE on a non-loopback address: no client keys are configured, so anyone who can reach this port can use the upstreams (add keys: to the config)',
     );
   const shutdown = new GracefulShutdown(state, api, ops, logger);
   let closing: Promise<void> | undefined;
@@ -206,12 +228,15 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     deps,
     simulators: sims,
     reload(next = runtime.current.config, reloadOptions = {}) {
+      // Fresh state (tests) starts limits afresh too, when they count in memory.
+      if (reloadOptions.freshState && redis === undefined) limitStore = openLimitStore(undefined, storeEvents);
       runtime.swap(build(next, reloadOptions.freshState ? undefined : runtime.current));
     },
     close(graceMs = config.server.shutdown_grace_ms, closeOptions = {}) {
       closing ??= (async () => {
         await shutdown.run({ drainDelayMs: closeOptions.drainDelayMs ?? 0, graceMs });
         await runtime.close();
+        await limitStore.close();
         await Promise.all([...sims.values()].map((s) => s.close()));
       })();
       return closing;
@@ -236,6 +261,10 @@ Where it listens (the start-up log line 'listening' names the source of each):
   port: --port, else $PORT, else server.port in the config, else 8080
   host: --host, else $HOST, else server.host in the config, else 127.0.0.1 when the config has no
         client keys (open mode: this machine only) and 0.0.0.0 when it has keys
+
+The config file is reloaded when it changes (its directory is watched, so a Kubernetes ConfigMap
+update is seen) and on SIGHUP; a config with errors is refused and the previous one kept serving.
+Changes to server, redis and simulators take a restart.
 
 On SIGTERM or SIGINT: /health/ready fails for server.drain_delay_ms while requests are still served,
 then the listener closes and in-flight work has server.shutdown_grace_ms to finish; a second signal
@@ -293,6 +322,16 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   const gw = await startSwitchyard({ config, given });
   process.stdout.write(banner(gw, configPath));
   const { logger } = gw.deps;
+  const configWatch = watchConfig(
+    configPath,
+    () => gw.deps.runtime.current.config,
+    (next) => gw.reload(next),
+    logger,
+  );
+  process.on('SIGHUP', () => {
+    logger.info({ path: configPath }, 'SIGHUP: reloading the config');
+    configWatch.check(true);
+  });
   await new Promise<void>((resolve) => {
     let signals = 0;
     const stop = (signal: NodeJS.Signals) => {
@@ -306,6 +345,7 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         { signal, drainDelayMs: config.server.drain_delay_ms, graceMs: config.server.shutdown_grace_ms },
         'shutting down (a second signal skips the waits)',
       );
+      configWatch.stop();
       void gw.close(config.server.shutdown_grace_ms, { drainDelayMs: config.server.drain_delay_ms }).then(resolve);
     };
     process.on('SIGTERM', stop);

@@ -135,7 +135,12 @@ const transportShape = {
     .optional()
     .describe('Several base URLs of one self-hosted pool; requests are spread across them.'),
   headers: headersSchema.describe('Static headers added to every upstream request and health probe.'),
-  max_connections: z.number().int().positive().default(64).describe('Connections per endpoint (undici pool).'),
+  max_connections: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Connections per endpoint; unset: no cap (streams are long-lived: a cap would queue requests).'),
   connect_timeout_ms: positiveMs.default(5_000).describe('TCP/TLS connect timeout per endpoint.'),
   health_check: z
     .strictObject({
@@ -225,6 +230,28 @@ export const outlierSchema = z.strictObject({
 
 const outlierDefaults = { consecutive_failures: 5, base_ejection_ms: 10_000, max_ejection_ms: 300_000 };
 
+const perUnit = z.number().int().positive();
+
+export const limitsSchema = z
+  .strictObject({
+    rpm: perUnit.optional().describe('Requests per minute (GCRA: at most this many in any minute, evenly refilled).'),
+    rpd: perUnit.optional().describe('Requests per day (rolling 24 h, GCRA).'),
+    tpm: perUnit
+      .optional()
+      .describe(
+        'Tokens per minute, prompt and completion: reserved at admission (prompt estimate + max_tokens, 1024 when absent), reconciled with the usage the upstream reports.',
+      ),
+    max_concurrency: perUnit.optional().describe('Requests in flight at once (leases with a TTL: a replica that dies leaks nothing).'),
+  })
+  .describe('Limits counted across replicas (in Redis when `redis` is set, else in this process).');
+
+export const budgetSchema = z
+  .strictObject({
+    usd_per_day: z.number().positive().optional().describe('Spend per UTC day, from deployment prices.'),
+    usd_per_month: z.number().positive().optional().describe('Spend per UTC calendar month, from deployment prices.'),
+  })
+  .describe('Spend limits of a key; once spent, requests get 429 insufficient_quota until the period ends.');
+
 export const deploymentSchema = z.strictObject({
   provider: id.describe('A key of `providers`.'),
   model: z.string().min(1).describe('The exact upstream model name (pin a dated version for cloud models).'),
@@ -244,6 +271,11 @@ export const deploymentSchema = z.strictObject({
     .positive()
     .optional()
     .describe('Requests it can serve at once; the least-busy strategy compares in-flight counts against it.'),
+  limits: limitsSchema
+    .optional()
+    .describe(
+      "The provider's own quota for this deployment (e.g. an Azure deployment's TPM): a deployment at its limit leaves the plan; the client gets 429 only when every candidate is at its limit.",
+    ),
   breaker: breakerSchema.default(breakerDefaults).describe('Circuit breaker of this deployment.'),
   outlier: outlierSchema.default(outlierDefaults).describe('Passive outlier ejection on consecutive failures.'),
 });
@@ -365,14 +397,53 @@ export const routeSchema = z.strictObject({
     adaptive: { factor: 4, floor_ms: 5_000 },
   }),
   hedge: hedgeSchema.optional(),
+  limits: limitsSchema.optional().describe('Limits of the whole route, every key together; over them the client gets 429.'),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
 });
 
-export const keySchema = z.strictObject({
-  name: id.describe('A label for logs and metrics; never the key itself.'),
-  key: z.string().min(8, 'an API key must be at least 8 characters').describe('The secret clients send as Bearer; write it as ${ENV_VAR}.'),
-  routes: z.array(id).optional().describe('Routes this key may call; all when absent.'),
-});
+export const keySchema = z
+  .strictObject({
+    name: id.describe('A label for logs and metrics; never the key itself.'),
+    key: z
+      .string()
+      .min(8, 'an API key must be at least 8 characters')
+      .optional()
+      .describe('The secret clients send (Bearer, api-key or x-api-key); write it as ${ENV_VAR}. Or give key_sha256 instead.'),
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 digest of the key, as 64 hex digits (printf %s "$KEY" | sha256sum)')
+      .optional()
+      .describe('Only the SHA-256 digest of the key (hex), so the config file never holds the secret.'),
+    routes: z.array(id).optional().describe('Routes this key may call; all when absent.'),
+    limits: limitsSchema.optional().describe("This key's limits; over them its requests get 429 rate_limit_exceeded."),
+    budget: budgetSchema.optional(),
+  })
+  .refine((k) => (k.key === undefined) !== (k.key_sha256 === undefined), {
+    message: 'set exactly one of key (from the environment) and key_sha256 (its digest)',
+  });
+
+export const redisSchema = z
+  .union([
+    z.string().describe('The Redis URL (redis://[user:password@]host:port[/db]); empty: no Redis.'),
+    z.strictObject({
+      url: z.string().default('').describe('The Redis URL; empty: no Redis (limits count in this process).'),
+      unavailable: z
+        .enum(['fail_open', 'fail_closed'])
+        .default('fail_open')
+        .describe('While Redis is out: fail_open (each replica enforces its share, limit / replicas) or fail_closed (503).'),
+      replicas: perUnit.optional().describe('Replicas sharing the limits, for the fail_open share; unset: observed through Redis.'),
+      command_timeout_ms: positiveMs
+        .max(1_000)
+        .default(100)
+        .describe('Longest a request waits for Redis before the unavailable mode applies.'),
+      key_prefix: z.string().default('switchyard:').describe('Prefix of every Redis key the gateway writes.'),
+      lease_ttl_ms: positiveMs
+        .min(1_000)
+        .default(60_000)
+        .describe('How long a concurrency lease outlives a replica that died holding it (leases of running requests are renewed).'),
+    }),
+  ])
+  .describe('Shared limits across replicas: `${REDIS_URL:-}` or an object with the URL and what to do while Redis is out.');
 
 export const configSchema = z.strictObject({
   version: z.literal(1).describe('Config format version.'),
@@ -390,6 +461,7 @@ export const configSchema = z.strictObject({
   deployments: z.record(id, deploymentSchema).describe('Pinned models on providers.'),
   routes: z.record(id, routeSchema).describe('What clients send as `model`.'),
   keys: z.array(keySchema).default([]).describe('Client API keys. With none, the gateway accepts any (or no) key.'),
+  redis: redisSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -399,6 +471,9 @@ export type DeploymentConfig = z.output<typeof deploymentSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type SimulatorConfig = z.output<typeof simulatorSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type BudgetConfig = z.output<typeof budgetSchema>;
+export type RedisConfig = z.output<typeof redisSchema>;
 export type Capability = z.output<typeof capabilitySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
 export type OutlierConfig = z.output<typeof outlierSchema>;

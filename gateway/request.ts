@@ -20,6 +20,7 @@ import { AttemptRun } from './execute/attempt-runner.js';
 import { executeUnary } from './execute/unary.js';
 import { executeStream } from './execute/stream.js';
 import type { StreamSink, UnaryAnswer } from './execute/sink.js';
+import type { RequestLimits } from './limits/admission.js';
 
 /** The status recorded for a client that left before its answer was complete (nginx's convention). */
 export const clientClosedStatus = 499;
@@ -38,6 +39,8 @@ export interface RequestRecord {
   status: number;
   usage: Usage | undefined;
   error: GatewayError | undefined;
+  /** The limits the request took (settled when it finishes); undefined when nothing limits it. */
+  limits: RequestLimits | undefined;
 }
 
 export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string): RequestRecord {
@@ -53,6 +56,7 @@ export function newRequestRecord(operation: Operation, receivedAt: number, reque
     status: 200,
     usage: undefined,
     error: undefined,
+    limits: undefined,
   };
 }
 
@@ -92,17 +96,23 @@ export class RequestPipeline {
     return run;
   }
 
-  private plan(run: AttemptRun, request: ClientRequest): DeploymentRuntime[] {
+  /** The candidates in order, after the request's limits are taken (admission may drop deployments at quota). */
+  private async plan(rt: Runtime, run: AttemptRun, inference: Inference, record: RequestRecord): Promise<readonly DeploymentRuntime[]> {
+    const { request } = inference;
     const planned = planCandidates(run.ctx.route, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
-    return planned;
+    if (rt.limiter === undefined) return planned;
+    const admitted = await rt.limiter.admit(inference.key, run.ctx.route, planned, request);
+    record.limits = admitted.limits;
+    run.limits = admitted.limits;
+    return admitted.plan;
   }
 
   /** A complete non-stream answer, or a thrown GatewayError / ClientGone. */
   async unary(rt: Runtime, inference: Inference, record: RequestRecord): Promise<UnaryAnswer> {
     const run = this.start(rt, inference, record);
-    const answer = await executeUnary(rt.attemptRunner, run, inference.request, this.plan(run, inference.request));
+    const answer = await executeUnary(rt.attemptRunner, run, inference.request, await this.plan(rt, run, inference, record));
     record.deployment = answer.deployment;
     record.usage = answer.usage;
     return answer;
@@ -111,7 +121,7 @@ export class RequestPipeline {
   /** Streams the answer into `sink`; failures after the first chunk end the stream there. */
   async stream(rt: Runtime, inference: Inference, sink: StreamSink, record: RequestRecord): Promise<void> {
     const run = this.start(rt, inference, record);
-    const outcome = await executeStream(rt.attemptRunner, run, inference.request, this.plan(run, inference.request), sink);
+    const outcome = await executeStream(rt.attemptRunner, run, inference.request, await this.plan(rt, run, inference, record), sink);
     record.deployment = outcome.deployment;
     record.usage = outcome.usage;
     if (outcome.kind === 'failed') {
@@ -127,6 +137,7 @@ export class RequestPipeline {
     const { telemetry, requestLog } = this.deps;
     const durationMs = performance.now() - record.receivedAt;
     const routeName = record.route?.name ?? 'none';
+    if (record.limits) record.limits.limiter.settle(record.limits, record.deployment, record.usage);
     if (record.route) {
       telemetry.requestEnded(routeName);
       if (record.status === clientClosedStatus) telemetry.clientAborted(routeName);

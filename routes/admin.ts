@@ -4,6 +4,7 @@
  * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe. The
  * config's in-process simulators are reached through it too (routes/admin-simulators.ts).
  */
+import { keyReport } from '../gateway/limits/key-report.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { secretsEqual } from '../gateway/access/keys.js';
@@ -99,6 +100,25 @@ export function createAdminHandlers(deps: GatewayDeps) {
           fallbacks: r.fallbacks.map((d) => d.id),
         })),
       });
+    },
+    /** GET /admin/keys and /admin/keys/{name}: limits, their state, and usage by UTC day and month. */
+    keys: async (req: IncomingMessage & { params: { name?: string } }, res: ServerResponse): Promise<void> => {
+      const requestId = assignRequestId(req, res);
+      try {
+        const rt = deps.runtime.current;
+        if (!authorize(rt, req, res)) return;
+        const store = rt.limiter?.store;
+        const name = req.params.name;
+        const keys = name === undefined ? rt.keys.all : rt.keys.all.filter((k) => k.name === name);
+        if (name !== undefined && keys.length === 0)
+          throw new GatewayError('model_not_found', `No key named '${name.slice(0, 200)}'. GET /admin/keys lists them.`, {
+            bodyCode: 'key_not_found',
+          });
+        const reports = store ? await Promise.all(keys.map((k) => keyReport(store, k))) : [];
+        sendJson(res, name === undefined ? { store: store?.mode ?? 'none configured', keys: reports } : reports[0]);
+      } catch (err) {
+        sendError(res, toGatewayError(err, requestId));
+      }
     },
     act: (req: IncomingMessage & { params: { id?: string; action?: string } }, res: ServerResponse): void => {
       const requestId = assignRequestId(req, res);

@@ -94,6 +94,8 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     const admin = createAdminHandlers(deps);
     app.get('/admin/state', admin.state);
     app.post('/admin/deployments/:id/:action', admin.act);
+    app.get('/admin/keys', admin.keys);
+    app.get('/admin/keys/:name', admin.keys);
     const simulators = createSimulatorAdminHandlers(deps);
     app.get('/admin/simulators', simulators.list);
     app.all('/admin/simulators/:name/:what', simulators.forward);

@@ -1,6 +1,7 @@
 /**
- * Client authentication: `Authorization: Bearer <key>` (what the OpenAI SDKs send) or `api-key: <key>`
- * (what Azure-style clients send). With no keys configured the gateway is open, as the demo is.
+ * Client authentication: `Authorization: Bearer <key>` (what the OpenAI SDKs send), `api-key: <key>`
+ * (Azure OpenAI clients) or `x-api-key: <key>` (Anthropic clients). With no keys configured the gateway
+ * is open, as the demo is.
  */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
@@ -12,7 +13,7 @@ export function presentedKey(req: IncomingMessage): string | undefined {
     const match = /^Bearer\s+(.+)$/i.exec(auth);
     return match ? match[1]!.trim() : undefined;
   }
-  const apiKey = req.headers['api-key'];
+  const apiKey = req.headers['api-key'] ?? req.headers['x-api-key'];
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
@@ -22,7 +23,7 @@ export function authenticate(keys: KeyIndex, req: IncomingMessage): ClientKey | 
   if (presented === undefined || presented.length === 0) {
     throw new GatewayError(
       'invalid_api_key',
-      "You didn't provide an API key. Send one of the gateway's keys as 'Authorization: Bearer <key>'.",
+      "You didn't provide an API key. Send one of the gateway's keys as 'Authorization: Bearer <key>' (or an 'api-key' or 'x-api-key' header).",
       { bodyCode: 'missing_api_key' },
     );
   }

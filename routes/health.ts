@@ -34,7 +34,11 @@ export function createHealthHandlers(deps: GatewayDeps) {
       if (deps.state.draining || deps.state.shuttingDown) return sendJson(res, 503, { status: 'shutting_down' });
       const unusable = unusableRoutes(rt);
       if (unusable.length > 0) return sendJson(res, 503, { status: 'not_ready', unusable_routes: unusable });
-      sendJson(res, 200, { status: 'ready', routes: rt.routes.size, deployments: rt.deployments.size });
+      // Open mode is said on every readiness answer, so a probe or a person checking a replica sees it.
+      const auth = rt.keys.required ? 'keys' : 'open: no client keys are configured, any request is served';
+      // Where limits are counted: redis (shared), memory (one replica), or a fallback while Redis is out.
+      const limits = rt.limiter?.store.mode ?? 'none configured';
+      sendJson(res, 200, { status: 'ready', routes: rt.routes.size, deployments: rt.deployments.size, auth, limits });
     },
     metrics: async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const { registry } = deps.metrics;

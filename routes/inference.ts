@@ -31,6 +31,8 @@ function outcomeHeaders(record: RequestRecord, deployment: string | undefined): 
   if (deployment !== undefined) headers['x-switchyard-deployment'] = deployment;
   const failed = record.run?.failures.summary() ?? '';
   if (failed !== '') headers['x-switchyard-failed'] = failed;
+  // OpenAI's x-ratelimit-* headers, from the key's and route's limits (none when they have none).
+  if (record.limits) Object.assign(headers, record.limits.headers());
   return headers;
 }
 
@@ -57,7 +59,7 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
       record.stream = stream;
       const inference: Inference = { model, key, client: exchange.client, request: { operation, body, raw, stream, includeUsage } };
       if (stream) {
-        sink = new SseSink(res);
+        sink = new SseSink(res, record);
         await pipeline.stream(rt, inference, sink, record);
       } else {
         const answer = await pipeline.unary(rt, inference, record);

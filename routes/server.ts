@@ -30,7 +30,10 @@ export async function listen(onRequest: RequestListener, host: string, port: num
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A burst of new connections (a thousand streams at once, a load balancer reconnecting) waits in the
+    // kernel's accept queue instead of being dropped: Node's default backlog is 511 (the kernel caps it
+    // at net.core.somaxconn).
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

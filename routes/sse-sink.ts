@@ -7,9 +7,14 @@ import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../gateway/errors/catalogue.js';
 import type { StreamSink } from '../gateway/execute/sink.js';
 import type { DeploymentRuntime } from '../gateway/runtime/types.js';
+import type { RequestRecord } from '../gateway/request.js';
 
 export class SseSink implements StreamSink {
-  constructor(private readonly res: ServerResponse) {}
+  /** `record`: its limits' x-ratelimit-* headers go out with the stream's headers. */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly record?: RequestRecord,
+  ) {}
 
   /** Whether this tick's writes are being gathered (see chunk()). */
   private corked = false;
@@ -22,6 +27,8 @@ export class SseSink implements StreamSink {
   open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string; hedged?: string | undefined }): void {
     if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
     if (answer.hedged !== undefined) this.res.setHeader('x-switchyard-hedged', answer.hedged);
+    const limits = this.record?.limits;
+    if (limits) for (const [name, value] of Object.entries(limits.headers())) this.res.setHeader(name, value);
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

@@ -25,6 +25,8 @@ export interface GatewayMetrics {
   readonly breakerProbes: Counter<'deployment' | 'result'>;
   readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
   readonly learnedContextWindow: Gauge<'deployment'>;
+  readonly limitRefusals: Counter<'route' | 'scope' | 'limit'>;
+  readonly limitsStore: Gauge<'mode'>;
 }
 
 export const metricNames = {
@@ -47,6 +49,8 @@ export const metricNames = {
   breakerProbes: 'switchyard_breaker_probes_total',
   endpointHealthy: 'switchyard_endpoint_healthy',
   learnedContextWindow: 'switchyard_deployment_learned_context_window_tokens',
+  limitRefusals: 'switchyard_rate_limited_total',
+  limitsStore: 'switchyard_limits_store',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -159,6 +163,18 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.learnedContextWindow,
       help: "The context window a deployment's upstream stated in its last context-length error (tokens); absent until one did.",
       labelNames: ['deployment'],
+      registers,
+    }),
+    limitRefusals: new Counter({
+      name: metricNames.limitRefusals,
+      help: 'Requests refused by a configured limit: scope key, route or deployment (every candidate at quota); limit rpm, rpd, tpm, concurrency, usd_day or usd_month.',
+      labelNames: ['route', 'scope', 'limit'],
+      registers,
+    }),
+    limitsStore: new Gauge({
+      name: metricNames.limitsStore,
+      help: 'Where limits are counted now: 1 for the active mode (redis, memory, fallback_open, fallback_closed), 0 for the others.',
+      labelNames: ['mode'],
       registers,
     }),
     breakerProbes: new Counter({

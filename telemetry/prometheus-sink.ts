@@ -99,6 +99,14 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.learnedContextWindow.set({ deployment: deploymentId }, tokens);
   }
 
+  limitRefused(route: string, scope: string, limit: string): void {
+    this.metrics.limitRefusals.inc({ route, scope, limit });
+  }
+
+  limitsStoreMode(mode: string): void {
+    for (const m of ['redis', 'memory', 'fallback_open', 'fallback_closed']) this.metrics.limitsStore.set({ mode: m }, m === mode ? 1 : 0);
+  }
+
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void {
     this.metrics.breakerProbes.inc({ deployment: deploymentId, result });
   }

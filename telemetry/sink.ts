@@ -47,6 +47,10 @@ export interface TelemetrySink {
   ejected(deploymentId: string): void;
   /** A deployment's upstream stated its context window (tokens) in a context-length error. */
   contextWindowLearned(deploymentId: string, tokens: number): void;
+  /** A request was refused by a configured limit (scope: key, route or deployment; limit: rpm, tpm, usd_day…). */
+  limitRefused(route: string, scope: string, limit: string): void;
+  /** Where limits are counted changed (redis, memory, fallback_open, fallback_closed). */
+  limitsStoreMode(mode: string): void;
   /** A deployment out of traffic (breaker open, ejected) was probed on its health path. */
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void;
   endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
@@ -69,6 +73,8 @@ export const silentSink: TelemetrySink = {
   breakerChanged: ignore,
   ejected: ignore,
   contextWindowLearned: ignore,
+  limitRefused: ignore,
+  limitsStoreMode: ignore,
   breakerProbe: ignore,
   endpointHealth: ignore,
 };

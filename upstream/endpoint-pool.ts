@@ -19,6 +19,10 @@ export interface EndpointPool {
   readonly endpoints: readonly Endpoint[];
   /** Some endpoint passes its health checks (or none are checked). */
   readonly anyHealthy: boolean;
+  /** Every endpoint a pick could return is at its `max_connections` (never true without a cap). */
+  readonly saturated: boolean;
+  /** The configured `max_connections` per endpoint; undefined: no cap. */
+  readonly connectionCap: number | undefined;
   pick(random: () => number): Endpoint;
   setHealthy(endpoint: Endpoint, healthy: boolean): void;
   close(): Promise<void>;
@@ -28,15 +32,23 @@ export function createEndpointPool(urls: readonly string[], options: TransportOp
   if (urls.length === 0) throw new Error('an endpoint pool needs at least one endpoint');
   const endpoints: Endpoint[] = urls.map((url) => ({ url, transport: createTransport(url, options), inFlight: 0, healthy: true }));
   let healthy: readonly Endpoint[] = endpoints;
+  const capped = options.connections !== undefined;
   return {
     endpoints,
     get anyHealthy() {
       return healthy.length > 0;
     },
+    connectionCap: options.connections,
+    get saturated() {
+      return capped && (healthy.length > 0 ? healthy : endpoints).every((e) => e.transport.atCap);
+    },
     pick(random) {
       // With every endpoint down the deployment is out of plans; should a request still come, try one.
       const from = healthy.length > 0 ? healthy : endpoints;
-      return from.length === 1 ? from[0]! : pickLessBusy(from, random);
+      if (from.length === 1) return from[0]!;
+      // Under a connection cap, an endpoint with a free connection first.
+      const open = capped ? from.filter((e) => !e.transport.atCap) : from;
+      return pickLessBusy(open.length > 0 ? open : from, random);
     },
     setHealthy(endpoint, up) {
       endpoint.healthy = up;

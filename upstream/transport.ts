@@ -3,6 +3,12 @@
  * provider's format: adapters build the request, the executor reads the response. Redirects are never
  * followed (undici's request does not, and a 3xx is treated as an upstream failure), and the URL comes
  * only from the config, never from a client.
+ *
+ * Limits are the operator's, never ours: by default the pool opens as many connections as there are
+ * requests (an LLM stream holds its connection for seconds to minutes, so any fixed size would turn
+ * into a queue inside the gateway that ends in a timeout blamed on an upstream never asked). With
+ * `max_connections` set, a request that would wait for a connection fails at once instead
+ * (see `refuseAtCap`).
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { EventEmitter } from 'node:events';
@@ -11,8 +17,8 @@ import type { UpstreamHeaders, UpstreamHttpRequest } from '../adapters/types.js'
 import { UpstreamError, upstreamErrorOf } from '../adapters/upstream-error.js';
 
 export interface TransportOptions {
-  /** Connections kept to this endpoint. */
-  connections: number;
+  /** Connections to this endpoint at most; undefined: no cap. */
+  connections?: number;
   connectTimeoutMs: number;
 }
 
@@ -38,6 +44,8 @@ export type CancelSignal = AbortSignal | (EventEmitter & { readonly aborted: boo
 export interface Transport {
   /** The endpoint's base URL, as configured (after `sim://` resolution). */
   readonly baseUrl: string;
+  /** Every connection `max_connections` allows is in use (never true without a cap). */
+  readonly atCap: boolean;
   request(req: UpstreamHttpRequest, signal: CancelSignal, timeouts: RequestTimeouts): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
@@ -49,15 +57,28 @@ export function createTransport(baseUrl: string, options: TransportOptions): Tra
   }
   const basePath = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, {
+    // undefined: undici opens a connection whenever every open one is busy, without limit.
     connections: options.connections,
+    // HTTP/2 only where TLS's ALPN agrees to it; plain http stays HTTP/1.1 (upstreams do not expect
+    // h2c). With pipelining at 1 undici gives each HTTP/2 POST a connection of its own, as over
+    // HTTP/1.1; multiplexing would need pipelining > 1, which would also queue requests behind long
+    // streams on HTTP/1.1 connections (the protocol is only known after connecting), and undici does
+    // not hold streams to the server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 would queue the rest).
+    allowH2: url.protocol === 'https:',
     connect: { timeout: options.connectTimeoutMs },
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
   });
+  const cap = options.connections;
 
   return {
     baseUrl,
+    get atCap() {
+      return cap !== undefined && pool.stats.size >= cap;
+    },
     async request(req, signal, timeouts) {
+      // Refused before undici sees it: past the cap undici would queue the request silently.
+      if (cap !== undefined) refuseAtCap(pool, cap);
       try {
         const res = await pool.request({
           method: req.method,
@@ -75,6 +96,30 @@ export function createTransport(baseUrl: string, options: TransportOptions): Tra
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * The operator's `max_connections`, enforced by refusal rather than by waiting. A request that finds
+ * every allowed connection busy fails at once as `overloaded`, naming the local cap, so the runner
+ * tries the next candidate (after its usual short same-deployment retry) and the client, if nothing
+ * else can take it, hears that the gateway's own limit was hit. Waiting instead, even bounded, would
+ * spend the request's deadline on a queue whose end is unknowable for long streams (a slot frees only
+ * when some stream finishes), and a wait cut short would still be reported as the upstream's timeout.
+ *
+ * Read from undici's own account, so it refuses exactly when undici would queue: each connection
+ * carries one request at a time (pipelining 1, and over HTTP/2 undici never multiplexes a POST), so
+ * `size`, the requests running or waiting in the pool, reaches the cap only when every allowed
+ * connection is taken. A response undici has fully received frees its connection even before the
+ * executor has read the body to its end. The message names no URL: clients see it.
+ */
+function refuseAtCap(pool: Pool, max: number): void {
+  if (pool.stats.size < max) return;
+  throw new UpstreamError(
+    upstreamErrorOf(
+      'overloaded',
+      `the gateway's own connection cap is reached (max_connections: ${max}, all in use); the upstream was not asked`,
+    ),
+  );
 }
 
 const connectionCodes = new Set([

@@ -20,6 +20,7 @@ import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
 import type { ClientLink } from './client-link.js';
 import { DeadlineExceeded } from './abort-reasons.js';
 import { mayFitAfterContextLength, skippedForContext } from '../routing/context-window.js';
+import type { RequestLimits } from '../limits/admission.js';
 
 /** What the runner and its wrappers need to know about the request. */
 export interface RequestContext {
@@ -42,6 +43,8 @@ export class AttemptRun {
   promptTokensAtLeast = 0;
   readonly failures = new FailureLog();
   readonly deadlineAt: number;
+  /** The request's taken limits (gateway/limits/admission.ts); undefined when nothing limits it. */
+  limits: RequestLimits | undefined = undefined;
 
   constructor(readonly ctx: RequestContext) {
     this.deadlineAt = ctx.receivedAt + ctx.route.timeouts.totalMs;

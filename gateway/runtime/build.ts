@@ -15,6 +15,9 @@ import { buildKeyIndex } from '../access/keys.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
 import { createAttemptRunner } from '../execute/attempt-runner.js';
 import { standardWrappers } from '../execute/wrappers/index.js';
+import { Limiter } from '../limits/admission.js';
+import { compileLimits, leaseTtlOf } from '../limits/policy.js';
+import { MemoryStore } from '../limits/memory-store.js';
 import { parseByteSize } from '../../config/byte-size.js';
 import type { DeploymentRuntime, RouteRuntime } from './types.js';
 import type { BuildOptions, Runtime } from './runtime.js';
@@ -32,6 +35,7 @@ function deploymentIdentity(config: Config, id: string): string | undefined {
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
   const { providers, stopChecks } = buildProviders(config, options);
+  const leaseTtl = leaseTtlOf(config.redis);
 
   const previous = options.previous;
   const deployments = new Map<string, DeploymentRuntime>();
@@ -48,6 +52,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       capabilities: new Set(d.capabilities),
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
       maxConcurrency: d.max_concurrency,
+      limits: compileLimits('deployment', id, d.limits, undefined, leaseTtl),
       health:
         (same ? previous.deployments.get(id)?.health : undefined) ??
         new DeploymentHealth(
@@ -94,6 +99,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       strategyState:
         previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
       operations,
+      limits: compileLimits('route', name, r.limits, undefined, leaseTtl),
     });
   }
 
@@ -104,18 +110,29 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
         .filter((v) => typeof v === 'string'),
     ),
     ...Object.values(config.providers).flatMap((p) => Object.values(p.headers)),
-    ...config.keys.map((k) => k.key),
+    ...config.keys.flatMap((k) => (k.key === undefined ? [] : [k.key])),
+    // A Redis URL may carry a password.
+    ...(typeof config.redis === 'string' ? [config.redis] : config.redis?.url ? [config.redis.url] : []),
     config.server.admin_key,
   ];
+
+  const keys = buildKeyIndex(config.keys, leaseTtl);
+  // Built only when something is limited or keyed (usage ledger): an open gateway without limits pays nothing.
+  const limited =
+    keys.required ||
+    [...deployments.values()].some((d) => d.limits !== undefined) ||
+    [...routes.values()].some((r) => r.limits !== undefined);
+  const limiter = limited ? new Limiter(options.limitStore ?? new MemoryStore(), options.onLimitRefused, leaseTtl) : undefined;
 
   return {
     config,
     providers,
     deployments,
     routes,
-    keys: buildKeyIndex(config.keys),
+    keys,
+    limiter,
     redactor: new SecretRedactor(secrets),
-    attemptRunner: createAttemptRunner(standardWrappers()),
+    attemptRunner: createAttemptRunner(standardWrappers({ limiterSlot: [...deployments.values()].some((d) => d.limits !== undefined) })),
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
     breakerProbes,

@@ -8,6 +8,8 @@ import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import type { KeyIndex } from '../access/keys.js';
 import type { SecretRedactor } from '../errors/secret-redactor.js';
 import type { AttemptRunner } from '../execute/attempt-runner.js';
+import type { Limiter } from '../limits/admission.js';
+import type { LimitStore } from '../limits/store.js';
 import type { DeploymentRuntime, ProviderRuntime, RouteRuntime } from './types.js';
 
 export interface Runtime {
@@ -24,6 +26,8 @@ export interface Runtime {
   readonly createdAt: number;
   /** Probes deployments whose breaker is open or that are ejected (stopped on swap and on close). */
   readonly breakerProbes: ProbeScheduler;
+  /** Admits requests against key, route and deployment limits; undefined when no limit and no key is configured. */
+  readonly limiter: Limiter | undefined;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,10 @@ export interface BuildOptions {
   onContextWindowLearned?: (deploymentId: string, tokens: number, configured: number | undefined) => void;
   /** Told when an active health check finds an endpoint down or back up. */
   onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
+  /** Where limits are counted (memory, or Redis shared by replicas); it outlives Runtimes. Unset: a memory store. */
+  limitStore?: LimitStore;
+  /** Told of every request refused by a configured limit. */
+  onLimitRefused?: (route: string, scope: string, limit: string) => void;
   /** The Runtime being replaced: live state carries over from it (see the header). */
   previous?: Runtime;
 }

@@ -8,6 +8,7 @@ import type { DeploymentHealth } from '../health/deployment-health.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
 import type { EndpointPool } from '../../upstream/endpoint-pool.js';
+import type { SubjectLimits } from '../limits/policy.js';
 
 export interface ProviderRuntime {
   readonly id: string;
@@ -32,6 +33,8 @@ export interface DeploymentRuntime {
   readonly capabilities: ReadonlySet<Capability>;
   readonly operations: ReadonlySet<Operation>;
   readonly maxConcurrency: number | undefined;
+  /** The provider's own quota for this deployment (`limits`); undefined: none. */
+  readonly limits: SubjectLimits | undefined;
   /** Live, mutable: stats, breaker, cooldown, drain. */
   readonly health: DeploymentHealth;
 }
@@ -65,4 +68,6 @@ export interface RouteRuntime {
   readonly strategyState: StrategyState;
   /** Operations at least one of the route's deployments serves. */
   readonly operations: ReadonlySet<Operation>;
+  /** Limits of the whole route (`limits`); undefined: none. */
+  readonly limits: SubjectLimits | undefined;
 }

@@ -26,6 +26,8 @@ export async function startTestGateway(yaml: string, env: Record<string, string>
     host: '127.0.0.1',
     logger: pino({ level: 'silent' }),
     processMetrics: false,
+    // Limits count in memory unless the test's config names Redis (never a REDIS_URL of the shell).
+    env,
   });
   const baseURL = `${gw.url}/v1`;
   return Object.assign(gw, {

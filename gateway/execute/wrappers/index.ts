@@ -13,9 +13,12 @@ import { deadline } from './deadline.js';
 import { cooldown } from './cooldown.js';
 import { breakerPermit } from './breaker-permit.js';
 import { measure } from './measure.js';
+import { limiterSlot } from './limiter-slot.js';
 
-export function standardWrappers(): AttemptWrapper[] {
-  return [retry(), deadline(), cooldown(), breakerPermit(), measure()];
+/** `limiterSlot`: some deployment has its own limits (else the slot is left out: nothing to take). */
+export function standardWrappers(options: { limiterSlot?: boolean } = {}): AttemptWrapper[] {
+  const slot = options.limiterSlot ? [limiterSlot()] : [];
+  return [retry(), deadline(), cooldown(), breakerPermit(), ...slot, measure()];
 }
 
 export { deadlineError } from './deadline.js';
