@@ -276,6 +276,17 @@ export const deploymentSchema = z.strictObject({
     .describe(
       "The provider's own quota for this deployment (e.g. an Azure deployment's TPM): a deployment at its limit leaves the plan; the client gets 429 only when every candidate is at its limit.",
     ),
+  shaping: z
+    .strictObject({
+      max_concurrent: perUnit.optional().describe('Attempts at once from this replica; unset: no cap.'),
+      min_interval_ms: z.number().int().min(0).default(0).describe('Least time between two attempts starting (spacing).'),
+      max_queue: z.number().int().min(0).default(100).describe('Attempts that may wait for a slot; more move on at once.'),
+      max_wait_ms: positiveMs.default(1_000).describe('Longest an attempt waits for a slot before moving on to the next candidate.'),
+    })
+    .optional()
+    .describe(
+      "This replica's own shaping of traffic to the deployment (bottleneck): concurrency, spacing, and a bounded queue with a bounded wait; a try that cannot get a slot moves on, never waits out the deadline.",
+    ),
   breaker: breakerSchema.default(breakerDefaults).describe('Circuit breaker of this deployment.'),
   outlier: outlierSchema.default(outlierDefaults).describe('Passive outlier ejection on consecutive failures.'),
 });

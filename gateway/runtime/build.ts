@@ -5,7 +5,9 @@
  * every deployment whose identity did not change, and weighted round robin's position for every route
  * whose strategy did not.
  */
-import type { Config } from '../../config/schema.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Config, DeploymentConfig } from '../../config/schema.js';
+import { UpstreamShaper } from '../limits/upstream-shaper.js';
 import { DeploymentHealth } from '../health/deployment-health.js';
 import type { Operation } from '../../adapters/types.js';
 import { buildProviders } from './providers.js';
@@ -33,6 +35,18 @@ function deploymentIdentity(config: Config, id: string): string | undefined {
   return JSON.stringify([d.provider, d.model, p.type, p.endpoints ?? [p.base_url], d.breaker, d.outlier]);
 }
 
+/** A deployment's shaper: the previous one while its settings are unchanged (its queue and slots carry over). */
+function shaperFor(shaping: DeploymentConfig['shaping'], previous: UpstreamShaper | undefined): UpstreamShaper | undefined {
+  if (shaping === undefined) return undefined;
+  const settings = {
+    maxConcurrent: shaping.max_concurrent,
+    minIntervalMs: shaping.min_interval_ms,
+    maxQueue: shaping.max_queue,
+    maxWaitMs: shaping.max_wait_ms,
+  };
+  return previous !== undefined && isDeepStrictEqual(previous.settings, settings) ? previous : new UpstreamShaper(settings);
+}
+
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
   const { providers, stopChecks } = buildProviders(config, options);
   const leaseTtl = leaseTtlOf(config.redis);
@@ -53,6 +67,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
       maxConcurrency: d.max_concurrency,
       limits: compileLimits('deployment', id, d.limits, undefined, leaseTtl),
+      shaper: shaperFor(d.shaping, same ? previous.deployments.get(id)?.shaper : undefined),
       health:
         (same ? previous.deployments.get(id)?.health : undefined) ??
         new DeploymentHealth(
@@ -132,7 +147,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     keys,
     limiter,
     redactor: new SecretRedactor(secrets),
-    attemptRunner: createAttemptRunner(standardWrappers({ limiterSlot: [...deployments.values()].some((d) => d.limits !== undefined) })),
+    attemptRunner: createAttemptRunner(
+      standardWrappers({ limiterSlot: [...deployments.values()].some((d) => d.limits !== undefined || d.shaper !== undefined) }),
+    ),
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
     breakerProbes,

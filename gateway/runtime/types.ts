@@ -9,6 +9,7 @@ import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
 import type { EndpointPool } from '../../upstream/endpoint-pool.js';
 import type { SubjectLimits } from '../limits/policy.js';
+import type { UpstreamShaper } from '../limits/upstream-shaper.js';
 
 export interface ProviderRuntime {
   readonly id: string;
@@ -35,6 +36,8 @@ export interface DeploymentRuntime {
   readonly maxConcurrency: number | undefined;
   /** The provider's own quota for this deployment (`limits`); undefined: none. */
   readonly limits: SubjectLimits | undefined;
+  /** This replica's shaping of its traffic (`shaping`, bottleneck); undefined: none. */
+  readonly shaper: UpstreamShaper | undefined;
   /** Live, mutable: stats, breaker, cooldown, drain. */
   readonly health: DeploymentHealth;
 }
