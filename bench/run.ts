@@ -27,6 +27,7 @@ import { baselineAccepts, baselineOwnConfig, killOnSignal, onSignal, prepareBase
 import { percentile, runLoad, type LoadResult } from './load.js';
 import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard, type Child } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
+import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -122,6 +123,49 @@ async function measureReferences(simOrigin: string) {
   return references;
 }
 
+/**
+ * Keys with rpm/tpm limits in Redis, and in memory, against the plain gateway: `rounds` alternating
+ * rounds per path, medians. Undefined when no Redis answers (the row says so instead).
+ */
+async function measureLimits(simOrigin: string, plainOrigin: string) {
+  if (!(await redisAnswers())) return undefined;
+  const variants = [
+    { name: 'limits in Redis', gw: await startGatewayWith(limitsConfig(gatewayConfig(simOrigin), 'redis://127.0.0.1:6379'), 'redis') },
+    { name: 'limits in memory', gw: await startGatewayWith(limitsConfig(gatewayConfig(simOrigin), undefined), 'memory') },
+  ];
+  try {
+    const out = [];
+    for (const stream of [false, true]) {
+      const kind = stream ? 'stream' : 'non-stream';
+      for (const v of variants) await runLoad(v.gw.origin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
+      const plain: GatewayRow[] = [];
+      const measured = new Map<string, GatewayRow[]>(variants.map((v) => [v.name, []]));
+      for (let i = 0; i < rounds; i++) {
+        plain.push(await measureGateway('plain', plainOrigin, stream));
+        for (const v of variants) measured.get(v.name)!.push(await measureGateway(v.name, v.gw.origin, stream));
+      }
+      const p = medianRow('plain', plain);
+      for (const v of variants) {
+        const rows = measured.get(v.name)!;
+        const m = medianRow(v.name, rows);
+        out.push({
+          path: kind,
+          variant: v.name,
+          cpuUsPerRequest: m.cpuUsPerRequest,
+          'CPU vs no limits (µs)': signed(m.cpuUsPerRequest! - p.cpuUsPerRequest!, 0),
+          'added p50 vs no limits (ms)': signed(m.p50 - p.p50),
+          'added p99 vs no limits (ms)': signed(m.p99 - p.p99),
+          'per round CPU (limits − none)': rows.map((r, i) => signed(r.cpuUsPerRequest! - plain[i]!.cpuUsPerRequest!, 0)).join(', '),
+          errors: m.errors,
+        });
+      }
+    }
+    return out;
+  } finally {
+    for (const v of variants) await v.gw.stop();
+  }
+}
+
 const gatewayNote =
   'The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.';
 
@@ -155,6 +199,7 @@ async function main() {
       results[`gateway ${kind}`] = await measureGateway(`gateway ${kind}`, gwOrigin, stream);
     }
     const references = await measureReferences(simOrigin);
+    const limits = await measureLimits(simOrigin, gwOrigin);
     const summary = summarise(results);
     console.log(
       `\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`,
@@ -166,6 +211,14 @@ async function main() {
     console.table(routing);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
+    if (limits) {
+      console.log(
+        `Limits (a key with rpm and tpm, every request admitted): against the same gateway without keys or limits, ${rounds} alternating rounds, medians:`,
+      );
+      console.table(limits);
+    } else {
+      console.log('Limits row skipped: no Redis answers at 127.0.0.1:6379 (start redis-server to measure it).');
+    }
     console.log(gatewayNote);
     console.log(
       'Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~1) also builds and measures the gateway from that ref, interleaved with this one, and prints the difference.',
@@ -174,7 +227,7 @@ async function main() {
     writeFileSync(
       join(root, 'bench', 'results', 'latest.json'),
       JSON.stringify(
-        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing },
+        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing, limits },
         null,
         2,
       ),
