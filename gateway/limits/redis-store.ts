@@ -51,7 +51,9 @@ export class RedisStore implements LimitStore {
       ...options.redis,
       keyPrefix: options.keyPrefix ?? 'switchyard:',
       enableOfflineQueue: false,
-      commandTimeout: this.commandTimeout,
+      // Only a backstop that clears commands stuck on a stopped Redis: the timeout a request feels is
+      // withDeadline's (below), which a busy event loop cannot trip while the reply is already here.
+      commandTimeout: Math.max(1_000, 10 * this.commandTimeout),
       maxRetriesPerRequest: 1,
       // Lazy so the constructor does no I/O; connect() starts it. Reconnect briskly (capped at 1 s) so a
       // returning Redis is used again within about a second of answering.
@@ -96,7 +98,7 @@ export class RedisStore implements LimitStore {
       else if (rule.kind === 'concurrency') args.push('c', rule.limit, rule.ttlMs * US_PER_MS, 0);
       else args.push('b', rule.limitMicros, rule.periodEndsAt * US_PER_MS, 0);
     }
-    const reply = integers(await this.scripts.limitsAdmit(checks.length, ...args));
+    const reply = integers(await this.withDeadline(this.scripts.limitsAdmit(checks.length, ...args)));
     const [admitted, candidate, refused, retryUs] = reply;
     const states: RateState[] = [];
     let at = 4;
@@ -144,10 +146,9 @@ export class RedisStore implements LimitStore {
   }
 
   async usage(key: string, day: string, month: string): Promise<{ day: UsageCounts; month: UsageCounts }> {
-    const [dayHash, monthHash] = await Promise.all([
-      this.client.hgetall(usageDayKey(key, day)),
-      this.client.hgetall(usageMonthKey(key, month)),
-    ]);
+    const [dayHash, monthHash] = await this.withDeadline(
+      Promise.all([this.client.hgetall(usageDayKey(key, day)), this.client.hgetall(usageMonthKey(key, month))]),
+    );
     return { day: toCounts(dayHash), month: toCounts(monthHash) };
   }
 
@@ -156,7 +157,7 @@ export class RedisStore implements LimitStore {
     const args = checks.flatMap(({ rule }) =>
       rule.kind === 'rate' ? ['r', rule.limit, rule.periodMs * US_PER_MS] : [KIND_CODE[rule.kind], 0, 0],
     );
-    const reply = integers(await this.scripts.limitsPeek(checks.length, ...checks.map(counterKey), ...args));
+    const reply = integers(await this.withDeadline(this.scripts.limitsPeek(checks.length, ...checks.map(counterKey), ...args)));
     const rates: RateState[] = [];
     const spentMicros: number[] = [];
     checks.forEach(({ subject, rule }, i) => {
@@ -169,7 +170,7 @@ export class RedisStore implements LimitStore {
 
   /** One PING within the command timeout: how ResilientStore learns that Redis is back. */
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.withDeadline(this.client.ping());
   }
 
   /**
@@ -207,6 +208,31 @@ export class RedisStore implements LimitStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.commandTimeout)));
     await Promise.race([this.connect(), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * `reply`, or a timeout after the command timeout. The timer's rejection waits for setImmediate, which
+   * runs after the event loop's I/O phase: when the gateway's own loop was busy past the timeout, a reply
+   * already in the socket still wins, so a slow gateway is not mistaken for a slow Redis (ioredis's own
+   * commandTimeout would fire first and send every replica to its local share).
+   */
+  private withDeadline<T>(reply: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => setImmediate(() => reject(new Error(`Redis did not answer within ${this.commandTimeout} ms`))),
+        this.commandTimeout,
+      );
+      reply.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
   private fireAndForget(reply: Promise<unknown>): void {
