@@ -142,10 +142,10 @@ return reply
 `;
 
 /**
- * Settlement. ARGV[1..4]: R rate deltas, L leases, S spends, U (1 with a usage entry, else 0).
- * KEYS: R rate keys, L lease-set keys, S budget keys, then (U=1) the usage day and month hashes.
- * ARGV after that: per rate limit, periodUs, delta; per lease its id; per spend micros and
- * expireAtMs (period end + a day); with usage: requests, prompt, completion, usdMicros, dayTtlMs, monthTtlMs.
+ * Settlement of a batch of finished requests. ARGV[1..4]: R rate deltas, L leases, S spends, U usage
+ * entries. KEYS: R rate keys, L lease-set keys, S budget keys, then per usage entry its day and month
+ * hashes. ARGV after that: per rate limit, periodUs, delta; per lease its id; per spend micros and
+ * expireAtMs (period end + a day); per usage entry requests, prompt, completion, usdMicros, dayTtlMs, monthTtlMs.
  */
 export const SETTLE_LUA = `${PRELUDE}
 local nr, nl, ns, nu = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -172,7 +172,7 @@ for _ = 1, ns do
   redis.call('PEXPIREAT', KEYS[k], ARGV[a + 2])
   a = a + 2
 end
-if nu == 1 then
+for _ = 1, nu do
   for i = 1, 2 do
     local key = KEYS[k + i]
     redis.call('HINCRBY', key, 'requests', ARGV[a + 1])
@@ -181,6 +181,7 @@ if nu == 1 then
     redis.call('HINCRBY', key, 'usd_micros', ARGV[a + 4])
     redis.call('PEXPIRE', key, ARGV[a + 4 + i])
   end
+  k, a = k + 2, a + 6
 end
 return 1
 `;

@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   readonly commandTimeout?: number;
   /** Reported here, never thrown: settle/renew failures and connection errors. */
   readonly onError?: (error: Error) => void;
+  /** How long settlements gather before one script call sends them (default 20 ms). */
+  readonly settleEveryMs?: number;
   /** Further ioredis options (TLS, password, db); the hot-path settings above win. */
   readonly redis?: RedisOptions;
 }
@@ -43,10 +45,14 @@ export class RedisStore implements LimitStore {
   private readonly onError: (error: Error) => void;
   private readonly commandTimeout: number;
   private everReady = false;
+  private batch = emptyBatch();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly settleEveryMs: number;
 
   constructor(options: RedisStoreOptions = {}) {
     this.onError = options.onError ?? (() => {});
     this.commandTimeout = options.commandTimeout ?? 100;
+    this.settleEveryMs = options.settleEveryMs ?? 20;
     this.client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
       ...options.redis,
       keyPrefix: options.keyPrefix ?? 'switchyard:',
@@ -112,30 +118,78 @@ export class RedisStore implements LimitStore {
     return { admitted: admitted === 1, candidate: candidate!, refusal, states };
   }
 
+  /**
+   * Settlements are batched: summed per counter and sent as one script call every `settleEveryMs`
+   * (20 ms), so the hot path pays one Redis round trip per request (the admission), not two. A refund or
+   * a released lease reaches Redis that much later; admissions stay exact.
+   */
   settle(settlement: Settlement): void {
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
+    const batch = this.batch;
     for (const { subject, rule, delta } of settlement.rates) {
-      keys.push(counterKey({ subject, rule, amount: 0 }));
-      args.push(rule.limit, rule.periodMs * US_PER_MS, delta);
+      const key = counterKey({ subject, rule, amount: 0 });
+      const entry = batch.rates.get(key);
+      if (entry) entry.delta += delta;
+      else batch.rates.set(key, { limit: rule.limit, periodUs: rule.periodMs * US_PER_MS, delta });
     }
     for (const { subject, leaseId } of settlement.leases) {
-      keys.push(counterKey({ subject, rule: { kind: 'concurrency', limit: 1, ttlMs: 0 }, amount: 0 }));
-      args.push(leaseId);
+      batch.leases.push([counterKey({ subject, rule: { kind: 'concurrency', limit: 1, ttlMs: 0 }, amount: 0 }), leaseId]);
     }
     for (const { subject, rule, micros } of settlement.spend) {
-      keys.push(counterKey({ subject, rule, amount: 0 }));
-      args.push(Math.round(micros), rule.periodEndsAt + BUDGET_GRACE_MS);
+      const key = counterKey({ subject, rule, amount: 0 });
+      const entry = batch.spend.get(key);
+      if (entry) entry.micros += Math.round(micros);
+      else batch.spend.set(key, { micros: Math.round(micros), expireAt: rule.periodEndsAt + BUDGET_GRACE_MS });
     }
     const usage = settlement.usage;
     if (usage !== undefined) {
-      keys.push(usageDayKey(usage.key, usage.day), usageMonthKey(usage.key, usage.month));
-      const { requests, promptTokens, completionTokens, usdMicros } = usage.counts;
-      args.push(...[requests, promptTokens, completionTokens, usdMicros].map(Math.round), USAGE_DAY_TTL_MS, USAGE_MONTH_TTL_MS);
+      const dayKey = usageDayKey(usage.key, usage.day);
+      const monthKey = usageMonthKey(usage.key, usage.month);
+      const at = `${dayKey}\n${monthKey}`;
+      const entry = batch.usage.get(at);
+      const c = usage.counts;
+      if (entry) {
+        entry.counts[0] += c.requests;
+        entry.counts[1] += c.promptTokens;
+        entry.counts[2] += c.completionTokens;
+        entry.counts[3] += Math.round(c.usdMicros);
+      } else {
+        batch.usage.set(at, { dayKey, monthKey, counts: [c.requests, c.promptTokens, c.completionTokens, Math.round(c.usdMicros)] });
+      }
+    }
+    if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => this.flush(), this.settleEveryMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Sends the batched settlements in one script call (also on close). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const { rates, leases, spend, usage } = this.batch;
+    this.batch = emptyBatch();
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const [key, { limit, periodUs, delta }] of rates) {
+      if (delta === 0) continue;
+      keys.push(key);
+      args.push(limit, periodUs, delta);
+    }
+    const nr = keys.length;
+    for (const [key, leaseId] of leases) {
+      keys.push(key);
+      args.push(leaseId);
+    }
+    for (const [key, { micros, expireAt }] of spend) {
+      keys.push(key);
+      args.push(micros, expireAt);
+    }
+    for (const { dayKey, monthKey, counts } of usage.values()) {
+      keys.push(dayKey, monthKey);
+      args.push(...counts.map(Math.round), USAGE_DAY_TTL_MS, USAGE_MONTH_TTL_MS);
     }
     if (keys.length === 0) return;
-    const counts = [settlement.rates.length, settlement.leases.length, settlement.spend.length, usage === undefined ? 0 : 1];
-    this.fireAndForget(this.scripts.limitsSettle(keys.length, ...keys, ...counts, ...args));
+    this.fireAndForget(this.scripts.limitsSettle(keys.length, ...keys, nr, leases.length, spend.size, usage.size, ...args));
   }
 
   renew(leases: readonly { readonly subject: string; readonly leaseId: string; readonly ttlMs: number }[]): void {
@@ -192,6 +246,7 @@ export class RedisStore implements LimitStore {
   }
 
   async close(): Promise<void> {
+    this.flush();
     try {
       await this.client.quit();
     } catch {
@@ -238,6 +293,17 @@ export class RedisStore implements LimitStore {
   private fireAndForget(reply: Promise<unknown>): void {
     reply.catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))));
   }
+}
+
+interface SettleBatch {
+  rates: Map<string, { limit: number; periodUs: number; delta: number }>;
+  leases: [key: string, leaseId: string][];
+  spend: Map<string, { micros: number; expireAt: number }>;
+  usage: Map<string, { dayKey: string; monthKey: string; counts: number[] }>;
+}
+
+function emptyBatch(): SettleBatch {
+  return { rates: new Map(), leases: [], spend: new Map(), usage: new Map() };
 }
 
 /** A script's reply as integers (RESP2/RESP3 both give numbers for Lua integers). */
