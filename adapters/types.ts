@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { UpstreamErrorInfo } from './upstream-error.js';
+import type { FloatingModelRule } from './shared/floating-models.js';
 
 export type Operation = 'chat' | 'completions' | 'embeddings';
 
@@ -79,7 +80,12 @@ export interface Usage {
 export interface TranslatedResponse {
   /** The JSON text to send the client (OpenAI shape). */
   body: string;
-  /** The model the upstream says answered. */
+  /**
+   * The model the upstream says answered, as it spelled it: the gateway compares it with the
+   * deployment's pinned `model` (drift). Absent when the upstream named none. An adapter whose provider
+   * names something else than the configured id (Azure answers with the underlying model, not the
+   * deployment name) must map it back or leave this out, or every answer would count as drift.
+   */
   model?: string;
   usage?: Usage;
 }
@@ -104,7 +110,7 @@ export interface StreamTranslator {
   end(): StreamOutput[];
   /** Usage reported by the upstream so far (the final usage chunk), if any. */
   readonly usage: Usage | undefined;
-  /** The model the upstream says is answering, once seen. */
+  /** The model the upstream says is answering, once seen (compared for drift: see TranslatedResponse.model). */
   readonly model: string | undefined;
   /** Whether any chunk has been produced yet (time to first token is measured on the first). */
   readonly started: boolean;
@@ -170,6 +176,12 @@ export interface ProviderKind<Schema extends SettingsSchema = SettingsSchema> {
    * no provider of this type can.
    */
   readonly prefill?: PrefillSupport<keyof z.output<Schema> & string>;
+  /**
+   * Why a model id is a floating alias at this provider (adapters/shared/floating-models.ts), for the
+   * config's refusal of unpinned deployments; undefined when the id is pinned. Absent: the provider's
+   * model names are whatever its server loaded, and none floats.
+   */
+  readonly floatingModel?: FloatingModelRule;
 }
 
 /** Where a provider type's prefill style is set, its styles, and the type's own default. */

@@ -14,7 +14,7 @@ function configFor(strategy: string): Config {
   const deployments = Array.from(
     { length: 20 },
     (_, i) =>
-      `  d${i}: { provider: p, model: m${i}, price: { input_per_mtok: ${(i % 7) + 0.5}, output_per_mtok: ${(i % 5) + 1} }, max_concurrency: ${8 + i} }`,
+      `  d${i}: { provider: p, model: m${i}, price: { input_per_mtok: ${(i % 7) + 0.5}, output_per_mtok: ${(i % 5) + 1} }, max_concurrency: ${8 + i}, allow_floating: true }`,
   ).join('\n');
   const weights = Array.from({ length: 20 }, (_, i) => `d${i}: ${1 + (i % 4)}`).join(', ');
   const text = `version: 1

@@ -35,7 +35,8 @@ const baselineRef = process.env.BENCH_BASELINE?.trim() || undefined;
 const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)) || 3);
 /** Requests sent before each measured run, so the JIT has optimised the hot path and pools are open. */
 const warmup = 1000;
-const model = 'bench-model';
+// A pinned (dated) id, as a real deployment's: the answers' model is compared with it (drift), as in production.
+const model = 'bench-model-2024-01-01';
 
 const prompt = 'Summarise the following notes about rail yards. '.repeat(Number(process.env.BENCH_PROMPT_REPEAT ?? 18));
 const bodyFor = (m: string, stream: boolean) =>

@@ -24,7 +24,8 @@ import { banner } from './banner.js';
 import { chooseListenAddress, parsePort, type GivenAddress, type ListenAddress } from './listen-address.js';
 import { version } from './version.js';
 import { openLimitStore, redisSettings } from '../gateway/limits/open-store.js';
-import { watchConfig } from './config-watch.js';
+import { watchConfig, type ConfigWatch } from './config-watch.js';
+import { createConfigReloader } from './config-reload.js';
 
 export const defaultConfigPath = fileURLToPath(new URL('../config/switchyard.yaml', import.meta.url));
 
@@ -42,6 +43,11 @@ export interface StartOptions {
   processMetrics?: boolean;
   /** Where REDIS_URL is read when the config has no `redis` (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The file `config` was read from: the gateway reloads it when it changes, and on POST /admin/reload
+   * (and SIGHUP, in `switchyard start`). Without it, only `reload()` changes the config.
+   */
+  configPath?: string;
 }
 
 /** A listener as people and clients reach it. */
@@ -127,7 +133,7 @@ function endpointOf(listening: ListeningServer): Endpoint {
 }
 
 export async function startSwitchyard(options: StartOptions): Promise<RunningGateway> {
-  const { config } = options;
+  const { config, configPath } = options;
   const logger = options.logger ?? createLogger();
   const sims = await startSimulators(config);
   const metrics = createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true });
@@ -171,9 +177,34 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         telemetry.ejected(id);
         logger.warn({ deployment: id, forMs }, 'deployment ejected after consecutive failures');
       },
+      onModelDrift: (id, event, pinned) => {
+        telemetry.modelDrift(id, event.label);
+        // Once per served id per deployment (then `other`), not per answer: a drifted upstream answers all day.
+        if (event.first)
+          logger.warn(
+            { deployment: id, pinned, served: event.served, label: event.label },
+            'model drift: the upstream says another model answered than the pinned one',
+          );
+        if (event.heldOut)
+          logger.warn(
+            { deployment: id, pinned, served: event.served },
+            'deployment taken out of plans after model drift (on_drift: fail_over); POST /admin/deployments/{id}/restore brings it back',
+          );
+      },
     });
   const runtime = new RuntimeHolder(build(config));
+  telemetry.configLoaded(false);
   const state = newServerState();
+  const reloader =
+    configPath === undefined
+      ? undefined
+      : createConfigReloader({
+          path: configPath,
+          started: config,
+          apply: (next) => runtime.swap(build(next, runtime.current)),
+          logger,
+          telemetry,
+        });
   const deps: GatewayDeps = {
     runtime,
     telemetry,
@@ -183,6 +214,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     version,
     random: options.random ?? Math.random,
     simulators: new Map([...sims].map(([name, s]) => [name, { kind: s.kind, model: s.model, origin: s.origin }])),
+    ...(reloader ? { reloadConfig: () => reloader.reloadNow(true) } : {}),
   };
   const given: GivenAddress = {
     ...options.given,
@@ -220,6 +252,8 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         : 'OPEN MODE on a non-loopback address: no client keys are configured, so anyone who can reach this port can use the upstreams (add keys: to the config)',
     );
   const shutdown = new GracefulShutdown(state, api, ops, logger);
+  const configWatch: ConfigWatch | undefined =
+    configPath === undefined ? undefined : watchConfig(configPath, () => reloader?.reloadNow(), logger);
   let closing: Promise<void> | undefined;
   return {
     ...endpoint,
@@ -233,6 +267,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
       runtime.swap(build(next, reloadOptions.freshState ? undefined : runtime.current));
     },
     close(graceMs = config.server.shutdown_grace_ms, closeOptions = {}) {
+      configWatch?.stop();
       closing ??= (async () => {
         await shutdown.run({ drainDelayMs: closeOptions.drainDelayMs ?? 0, graceMs });
         await runtime.close();
@@ -263,7 +298,8 @@ Where it listens (the start-up log line 'listening' names the source of each):
         client keys (open mode: this machine only) and 0.0.0.0 when it has keys
 
 The config file is reloaded when it changes (its directory is watched, so a Kubernetes ConfigMap
-update is seen) and on SIGHUP; a config with errors is refused and the previous one kept serving.
+update is seen), on SIGHUP and on POST /admin/reload; a config with errors is refused and the
+previous one kept serving.
 Changes to server, redis and simulators take a restart.
 
 On SIGTERM or SIGINT: /health/ready fails for server.drain_delay_ms while requests are still served,
@@ -319,18 +355,12 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   const serverAt = loaded.locate(['server']);
   given.portWritten = portAt.line !== serverAt.line || portAt.col !== serverAt.col;
   const { config } = loaded;
-  const gw = await startSwitchyard({ config, given });
+  const gw = await startSwitchyard({ config, given, configPath });
   process.stdout.write(banner(gw, configPath));
   const { logger } = gw.deps;
-  const configWatch = watchConfig(
-    configPath,
-    () => gw.deps.runtime.current.config,
-    (next) => gw.reload(next),
-    logger,
-  );
   process.on('SIGHUP', () => {
     logger.info({ path: configPath }, 'SIGHUP: reloading the config');
-    configWatch.check(true);
+    gw.deps.reloadConfig?.();
   });
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -345,7 +375,6 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         { signal, drainDelayMs: config.server.drain_delay_ms, graceMs: config.server.shutdown_grace_ms },
         'shutting down (a second signal skips the waits)',
       );
-      configWatch.stop();
       void gw.close(config.server.shutdown_grace_ms, { drainDelayMs: config.server.drain_delay_ms }).then(resolve);
     };
     process.on('SIGTERM', stop);

@@ -10,6 +10,7 @@
  */
 import { adapterFor, providerKindOf, providerTypes } from '../adapters/index.js';
 import { didYouMean, type RawIssue } from './issues.js';
+import { pinProblems } from './pinned-models.js';
 import type { Path } from './positions.js';
 
 export interface CrossCheckResult {
@@ -110,6 +111,7 @@ export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossC
       });
     }
     const provider = typeof d.provider === 'string' && providersSection ? providersSection[d.provider] : undefined;
+    errors.push(...pinProblems(id, d, isMapping(provider) ? provider : undefined));
     const prefillAt = stringsOf(d.capabilities).find(([c]) => c === 'prefill')?.[1];
     if (prefillAt !== undefined && isMapping(provider) && typeof d.provider === 'string') {
       const problem = prefillProblem(d.provider, provider);
@@ -127,6 +129,14 @@ export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossC
         else if (seen.has(dep)) errors.push({ path, message: `deployment '${dep}' is listed twice in this route` });
         seen.add(dep);
       }
+    }
+    const canary = isMapping(r.canary) ? r.canary : undefined;
+    for (const [dep, i] of stringsOf(canary?.targets)) {
+      const path: Path = ['routes', name, 'canary', 'targets', i];
+      if (deployments && !deployments.includes(dep))
+        errors.push({ path, message: `no deployment named '${dep}'${didYouMean(dep, deployments)}` });
+      else if (stringsOf(r.targets).some(([t]) => t === dep))
+        errors.push({ path, message: `deployment '${dep}' is already a stable target of this route; a canary is a different deployment` });
     }
     if (!isMapping(r.weights)) continue;
     const targets = stringsOf(r.targets).map(([t]) => t);

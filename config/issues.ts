@@ -11,6 +11,8 @@ export interface RawIssue {
   path: Path;
   /** Set for unknown keys: the position is the key's own. */
   key?: string;
+  /** Another value the issue rests on: an issue is dropped when that value is unknown (missing, or `${VAR}` with --no-env). */
+  dependsOn?: Path;
   message: string;
 }
 

@@ -149,7 +149,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const checked = crossCheck(data as Record<string, unknown>, shown);
   errors.push(
     ...checked.errors
-      .filter((raw) => !aboutUnknown(raw.path))
+      .filter((raw) => !aboutUnknown(raw.path) && !(raw.dependsOn !== undefined && aboutUnknown(raw.dependsOn)))
       .map(toIssue)
       .filter((e) => !taken.has(e.path)),
   );

@@ -254,7 +254,24 @@ export const budgetSchema = z
 
 export const deploymentSchema = z.strictObject({
   provider: id.describe('A key of `providers`.'),
-  model: z.string().min(1).describe('The exact upstream model name (pin a dated version for cloud models).'),
+  model: z
+    .string()
+    .min(1)
+    .describe(
+      "The exact upstream model name: a dated or versioned id for cloud models (gpt-4o-2024-08-06); a floating alias is refused unless allow_floating is set. Self-hosted: the server's served name (vLLM's --served-model-name).",
+    ),
+  allow_floating: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Accept a floating alias as model (gpt-4o, claude-3-5-sonnet-latest, an Ollama name without a tag): the provider may move it to another model at any time. Its answers are then not checked for drift.',
+    ),
+  on_drift: z
+    .enum(['record', 'fail_over'])
+    .default('record')
+    .describe(
+      'When an answer says another model served it than `model`: record (count it, log each new served id, show it in /admin/state) or fail_over (also take the deployment out of plans until POST /admin/deployments/{id}/restore). The answer itself is delivered.',
+    ),
   price: z
     .strictObject({
       input_per_mtok: z.number().min(0).default(0),
@@ -376,6 +393,20 @@ export const hedgeSchema = z
     'Hedged first tokens (streams): race the next candidate against a slow first token; the first to produce a token wins, the other is cancelled. Costs extra upstream tokens; off when absent.',
   );
 
+export const canarySchema = z
+  .strictObject({
+    targets: z.array(id).min(1).describe('The new deployments the canary share goes to (ordered by the route strategy).'),
+    percent: z.number().min(0).max(100).describe('Share of subjects sent to the canary, 0 to 100.'),
+    sticky: z
+      .union([z.enum(['user', 'key', 'none']), z.string().regex(/^header:[A-Za-z0-9-]+$/, 'header:<name>, e.g. header:x-session-id')])
+      .default('user')
+      .describe(
+        "Whose requests stay together: the body's user (else the key), the key, a header (header:<name>), or none (each request drawn anew).",
+      ),
+    salt: z.string().default('').describe('Changes which subjects land in the canary (a new salt reshuffles them).'),
+  })
+  .describe('A sticky share of requests goes to the canary targets; their failures fall back to the stable targets, then the fallbacks.');
+
 export const routeSchema = z.strictObject({
   strategy: z
     .enum(strategyNames)
@@ -409,6 +440,7 @@ export const routeSchema = z.strictObject({
   }),
   hedge: hedgeSchema.optional(),
   limits: limitsSchema.optional().describe('Limits of the whole route, every key together; over them the client gets 429.'),
+  canary: canarySchema.optional(),
   description: z.string().optional().describe('Shown nowhere but the config; for humans.'),
 });
 
@@ -479,10 +511,12 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type DeploymentConfig = z.output<typeof deploymentSchema>;
+export type DriftPolicy = DeploymentConfig['on_drift'];
 export type RouteConfig = z.output<typeof routeSchema>;
 export type SimulatorConfig = z.output<typeof simulatorSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
+export type CanaryConfig = z.output<typeof canarySchema>;
 export type BudgetConfig = z.output<typeof budgetSchema>;
 export type RedisConfig = z.output<typeof redisSchema>;
 export type Capability = z.output<typeof capabilitySchema>;

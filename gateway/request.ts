@@ -21,6 +21,7 @@ import { executeUnary } from './execute/unary.js';
 import { executeStream } from './execute/stream.js';
 import type { StreamSink, UnaryAnswer } from './execute/sink.js';
 import type { RequestLimits } from './limits/admission.js';
+import { assignVariant, type Headers, type Variant } from './routing/canary.js';
 
 /** The status recorded for a client that left before its answer was complete (nginx's convention). */
 export const clientClosedStatus = 499;
@@ -41,6 +42,8 @@ export interface RequestRecord {
   error: GatewayError | undefined;
   /** The limits the request took (settled when it finishes); undefined when nothing limits it. */
   limits: RequestLimits | undefined;
+  /** The canary variant that served it, on routes with a canary; undefined otherwise. */
+  variant: Variant | undefined;
 }
 
 export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string): RequestRecord {
@@ -57,6 +60,7 @@ export function newRequestRecord(operation: Operation, receivedAt: number, reque
     usage: undefined,
     error: undefined,
     limits: undefined,
+    variant: undefined,
   };
 }
 
@@ -66,6 +70,8 @@ export interface Inference {
   readonly request: ClientRequest;
   readonly key: ClientKey | undefined;
   readonly client: ClientLink;
+  /** The request's headers (a canary may stick on one; an operator may force a variant). */
+  readonly headers: Headers;
 }
 
 export interface PipelineDeps {
@@ -99,7 +105,15 @@ export class RequestPipeline {
   /** The candidates in order, after the request's limits are taken (admission may drop deployments at quota). */
   private async plan(rt: Runtime, run: AttemptRun, inference: Inference, record: RequestRecord): Promise<readonly DeploymentRuntime[]> {
     const { request } = inference;
-    const planned = planCandidates(run.ctx.route, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
+    const { route } = run.ctx;
+    // A route with a canary plans the variant's view of it (canary targets first); others plan the route.
+    let planRoute = route;
+    if (route.canary !== undefined) {
+      record.variant = assignVariant(route, request.body, inference.key, inference.headers, rt.config.server.admin_key, run.ctx.random);
+      this.deps.telemetry.canaryRequest(route.name, record.variant);
+      if (record.variant === 'canary') planRoute = route.canary.view;
+    }
+    const planned = planCandidates(planRoute, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
     if (rt.limiter === undefined) return planned;

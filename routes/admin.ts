@@ -1,8 +1,9 @@
 /**
  * The admin API, on only when `server.admin_key` is set (otherwise its paths do not exist): the live
  * state of every deployment, and operator overrides for drills — force a breaker open or closed, drain
- * a deployment (no new requests; in-flight ones finish), restore it. Bearer auth, timing-safe. The
- * config's in-process simulators are reached through it too (routes/admin-simulators.ts).
+ * a deployment (no new requests; in-flight ones finish), restore it; reload the config file. Bearer
+ * auth, timing-safe. The config's in-process simulators are reached through it too
+ * (routes/admin-simulators.ts).
  */
 import { keyReport } from '../gateway/limits/key-report.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,6 +39,10 @@ export function deploymentState(d: DeploymentRuntime, now: number) {
     available: d.health.available(now),
     breaker: { state: breaker.state(now), forced: breaker.forced ?? null, next_trial_wait_ms: breaker.currentWaitMs },
     drained: d.health.drained,
+    // Model drift: answers that named another model than `model`, per named id; `drifted` while
+    // on_drift: fail_over holds the deployment out of plans (restore clears it).
+    drifted: d.health.drift.held,
+    served_models: d.health.drift.servedModels(),
     rate_limited_for_ms: Math.max(0, Math.round(d.health.cooldownUntil - now)),
     ejected_for_ms: Math.max(0, Math.round(d.health.ejectedUntil - now)),
     ejections: d.health.ejections,
@@ -116,6 +121,46 @@ export function createAdminHandlers(deps: GatewayDeps) {
           });
         const reports = store ? await Promise.all(keys.map((k) => keyReport(store, k))) : [];
         sendJson(res, name === undefined ? { store: store?.mode ?? 'none configured', keys: reports } : reports[0]);
+      } catch (err) {
+        sendError(res, toGatewayError(err, requestId));
+      }
+    },
+    /**
+     * POST /admin/reload: re-reads the config file and applies it, even when unchanged (as SIGHUP does:
+     * an operator who asks gets a reload). A refused file answers 400 with every error; the old config serves on.
+     */
+    reload: (req: IncomingMessage, res: ServerResponse): void => {
+      const requestId = assignRequestId(req, res);
+      try {
+        if (!authorize(deps.runtime.current, req, res)) return;
+        if (!deps.reloadConfig)
+          throw new GatewayError(
+            'no_config_file',
+            'This gateway was started from a config in memory, not a file: there is nothing to reload.',
+          );
+        const outcome = deps.reloadConfig();
+        deps.logger.warn({ requestId, result: outcome.result }, 'admin config reload');
+        if (outcome.result === 'invalid')
+          throw new GatewayError(
+            'config_invalid',
+            `The config has ${outcome.errors.length} error(s); still serving the previous config.\n${outcome.errors.join('\n')}`,
+          );
+        if (outcome.result === 'build_failed')
+          throw new GatewayError('config_invalid', `The config could not be built (${outcome.error}); still serving the previous config.`, {
+            bodyCode: 'config_build_failed',
+          });
+        sendJson(
+          res,
+          outcome.result === 'reloaded'
+            ? {
+                result: outcome.result,
+                routes: outcome.routes,
+                deployments: outcome.deployments,
+                restart_needed: outcome.restartNeeded,
+                warnings: outcome.warnings,
+              }
+            : { result: outcome.result },
+        );
       } catch (err) {
         sendError(res, toGatewayError(err, requestId));
       }

@@ -94,6 +94,7 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     const admin = createAdminHandlers(deps);
     app.get('/admin/state', admin.state);
     app.post('/admin/deployments/:id/:action', admin.act);
+    app.post('/admin/reload', admin.reload);
     app.get('/admin/keys', admin.keys);
     app.get('/admin/keys/:name', admin.keys);
     const simulators = createSimulatorAdminHandlers(deps);

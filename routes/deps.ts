@@ -52,4 +52,25 @@ export interface GatewayDeps {
   readonly random: () => number;
   /** The config's in-process simulators by name (`simulators:`), for /admin/simulators; empty in production. */
   readonly simulators: ReadonlyMap<string, SimulatorEndpoint>;
+  /**
+   * Re-reads the config file the gateway was started from and applies it, even when its text is
+   * unchanged (POST /admin/reload). Absent when the gateway was started from a config in memory.
+   */
+  readonly reloadConfig?: () => ReloadOutcome;
 }
+
+/** What a reload of the config file came to (cli/config-reload.ts). Errors are `file:line:col: path: message`. */
+export type ReloadOutcome =
+  | {
+      readonly result: 'reloaded';
+      readonly routes: readonly string[];
+      readonly deployments: readonly string[];
+      /** Sections bound at start (`server`, `redis`, `simulators`) that differ from the running ones. */
+      readonly restartNeeded: readonly string[];
+      readonly warnings: readonly string[];
+    }
+  /** The text is what was last read (a file event that changed nothing); only an unforced check says so. */
+  | { readonly result: 'unchanged' }
+  | { readonly result: 'invalid'; readonly errors: readonly string[] }
+  /** It validated, but no Runtime could be built from it (e.g. `sim://` naming a simulator not started). */
+  | { readonly result: 'build_failed'; readonly error: string };

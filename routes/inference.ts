@@ -31,6 +31,7 @@ function outcomeHeaders(record: RequestRecord, deployment: string | undefined): 
   if (deployment !== undefined) headers['x-switchyard-deployment'] = deployment;
   const failed = record.run?.failures.summary() ?? '';
   if (failed !== '') headers['x-switchyard-failed'] = failed;
+  if (record.variant !== undefined) headers['x-switchyard-variant'] = record.variant;
   // OpenAI's x-ratelimit-* headers, from the key's and route's limits (none when they have none).
   if (record.limits) Object.assign(headers, record.limits.headers());
   return headers;
@@ -57,7 +58,13 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
       const body = parseJsonObject(raw);
       const { model, stream, includeUsage } = validate(body);
       record.stream = stream;
-      const inference: Inference = { model, key, client: exchange.client, request: { operation, body, raw, stream, includeUsage } };
+      const inference: Inference = {
+        model,
+        key,
+        client: exchange.client,
+        headers: req.headers,
+        request: { operation, body, raw, stream, includeUsage },
+      };
       if (stream) {
         sink = new SseSink(res, record);
         await pipeline.stream(rt, inference, sink, record);

@@ -27,6 +27,7 @@ export class SseSink implements StreamSink {
   open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string; hedged?: string | undefined }): void {
     if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
     if (answer.hedged !== undefined) this.res.setHeader('x-switchyard-hedged', answer.hedged);
+    if (this.record?.variant !== undefined) this.res.setHeader('x-switchyard-variant', this.record.variant);
     const limits = this.record?.limits;
     if (limits) for (const [name, value] of Object.entries(limits.headers())) this.res.setHeader(name, value);
     this.res.writeHead(200, {

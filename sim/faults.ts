@@ -32,6 +32,8 @@ export type Fault = FaultCommon &
     | { type: 'keepalive_comments' }
     /** A different answer to the same request, as a sampling server gives (a replay that diverges). */
     | { type: 'diverge' }
+    /** The answer names another model than the one asked for, as a re-pointed alias or a swapped server does. */
+    | { type: 'drift'; model: string }
   );
 
 export type FaultType = Fault['type'];
@@ -45,6 +47,7 @@ const isPositiveInt: Check = (v) => Number.isInteger(v) && (v as number) >= 1;
 const isNonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isStatus: Check = (v) => Number.isInteger(v) && (v as number) >= 400 && (v as number) <= 599;
 const isString: Check = (v) => typeof v === 'string';
+const isNonEmptyString: Check = (v) => typeof v === 'string' && v !== '';
 const isProbability: Check = (v) => typeof v === 'number' && v >= 0 && v <= 1;
 const isOperation: Check = (v) => typeof v === 'string' && OPERATIONS.has(v);
 
@@ -67,6 +70,7 @@ const FIELDS: Record<FaultType, Record<string, [Check, boolean]>> = {
   slow_first_token: { delay_ms: [isNonNegative, true] },
   keepalive_comments: {},
   diverge: {},
+  drift: { model: [isNonEmptyString, true] },
 };
 const COMMON: Record<string, [Check, boolean]> = {
   count: [isPositiveInt, false],

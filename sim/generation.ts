@@ -32,6 +32,8 @@ export class Generation extends Exchange implements Sequence {
   private readonly steps: number;
   private readonly id: string;
   private readonly created = Math.floor(Date.now() / 1000);
+  /** The model the answer names: the one asked for, unless a drift fault names another. */
+  private readonly reportedModel: string;
   private formatter: ChunkFormatter | undefined;
   private step = 0;
   private contentSent = 0;
@@ -61,6 +63,7 @@ export class Generation extends Exchange implements Sequence {
     if (fault && 'after_chunks' in fault) this.chunkFault = fault;
     this.keepalive = fault?.type === 'keepalive_comments';
     this.omitDone = fault?.type === 'no_done';
+    this.reportedModel = fault?.type === 'drift' ? fault.model : request.model;
   }
 
   start(): void {
@@ -80,7 +83,7 @@ export class Generation extends Exchange implements Sequence {
       else this.timer = setTimeout(this.onBodyDue, delay);
       return;
     }
-    this.formatter = new ChunkFormatter(this.sim.flavor, this.request.operation, this.id, this.created, this.request.model);
+    this.formatter = new ChunkFormatter(this.sim.flavor, this.request.operation, this.id, this.created, this.reportedModel);
     if (this.firstTokenDelayMs <= 0) this.advance();
     else this.timer = setTimeout(this.onTick, this.firstTokenDelayMs);
   }
@@ -114,7 +117,7 @@ export class Generation extends Exchange implements Sequence {
 
   private body(): Record<string, unknown> {
     const usage = this.sim.flavor.usage(this.promptTokens, this.plannedTokens);
-    const envelope = { id: this.id, created: this.created, model: this.request.model };
+    const envelope = { id: this.id, created: this.created, model: this.reportedModel };
     return this.request.operation === 'chat'
       ? chatBody(this.sim.flavor, envelope, this.choices, usage)
       : completionBody(this.sim.flavor, envelope, this.choices, usage);

@@ -56,7 +56,7 @@ function embeddings(sim: SimContext, exchange: Exchange, body: unknown): void {
   const fault = takeFault(sim, 'embeddings', false);
   if (exchange.leadingFault(fault)) return;
   const delay = sim.options.ttftMs + (fault?.type === 'slow_first_token' ? fault.delay_ms : 0);
-  exchange.jsonAfter(delay, 200, embeddingsBody(request, request.model), fault);
+  exchange.jsonAfter(delay, 200, embeddingsBody(request, fault?.type === 'drift' ? fault.model : request.model), fault);
 }
 
 function route(

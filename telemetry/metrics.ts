@@ -25,8 +25,12 @@ export interface GatewayMetrics {
   readonly breakerProbes: Counter<'deployment' | 'result'>;
   readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
   readonly learnedContextWindow: Gauge<'deployment'>;
+  readonly modelDrift: Counter<'deployment' | 'served'>;
   readonly limitRefusals: Counter<'route' | 'scope' | 'limit'>;
+  readonly canaryRequests: Counter<'route' | 'variant'>;
   readonly limitsStore: Gauge<'mode'>;
+  readonly configReloads: Counter<'result'>;
+  readonly configLastReloadSuccess: Gauge;
 }
 
 export const metricNames = {
@@ -49,14 +53,27 @@ export const metricNames = {
   breakerProbes: 'switchyard_breaker_probes_total',
   endpointHealthy: 'switchyard_endpoint_healthy',
   learnedContextWindow: 'switchyard_deployment_learned_context_window_tokens',
+  modelDrift: 'switchyard_model_drift_total',
   limitRefusals: 'switchyard_rate_limited_total',
+  canaryRequests: 'switchyard_canary_requests_total',
   limitsStore: 'switchyard_limits_store',
+  configReloads: 'switchyard_config_reloads_total',
+  configLastReloadSuccess: 'switchyard_config_last_reload_success_timestamp_seconds',
 } as const;
 
 export function createGatewayMetrics(version: string, options: { processMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+
+  const configReloads = new Counter({
+    name: metricNames.configReloads,
+    help: 'Hot reloads of the config file (file change, SIGHUP, POST /admin/reload) by result: reloaded, or error (refused; the previous config serves on).',
+    labelNames: ['result'],
+    registers,
+  });
+  // Both series exist from the start, so increase(...{result="error"}) sees the first refusal.
+  for (const result of ['reloaded', 'error']) configReloads.inc({ result }, 0);
 
   new Gauge({
     name: metricNames.buildInfo,
@@ -165,10 +182,22 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       labelNames: ['deployment'],
       registers,
     }),
+    modelDrift: new Counter({
+      name: metricNames.modelDrift,
+      help: "Answers whose upstream named another model than the deployment's pinned one, by the id it named (at most 10 per deployment, then other).",
+      labelNames: ['deployment', 'served'],
+      registers,
+    }),
     limitRefusals: new Counter({
       name: metricNames.limitRefusals,
       help: 'Requests refused by a configured limit: scope key, route or deployment (every candidate at quota); limit rpm, rpd, tpm, concurrency, usd_day or usd_month.',
       labelNames: ['route', 'scope', 'limit'],
+      registers,
+    }),
+    canaryRequests: new Counter({
+      name: metricNames.canaryRequests,
+      help: 'Requests on routes with a canary, by the variant assigned (stable or canary).',
+      labelNames: ['route', 'variant'],
       registers,
     }),
     limitsStore: new Gauge({
@@ -187,6 +216,12 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.endpointHealthy,
       help: 'Active health check result per endpoint (1 up, 0 down); set on each change, for providers with health_check.',
       labelNames: ['provider', 'endpoint'],
+      registers,
+    }),
+    configReloads,
+    configLastReloadSuccess: new Gauge({
+      name: metricNames.configLastReloadSuccess,
+      help: 'When the config in effect was loaded (at start or by the last successful reload), in seconds since the epoch.',
       registers,
     }),
   };

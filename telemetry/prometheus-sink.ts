@@ -99,6 +99,14 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.learnedContextWindow.set({ deployment: deploymentId }, tokens);
   }
 
+  canaryRequest(route: string, variant: string): void {
+    this.metrics.canaryRequests.inc({ route, variant });
+  }
+
+  modelDrift(deploymentId: string, served: string): void {
+    this.metrics.modelDrift.inc({ deployment: deploymentId, served });
+  }
+
   limitRefused(route: string, scope: string, limit: string): void {
     this.metrics.limitRefusals.inc({ route, scope, limit });
   }
@@ -117,5 +125,14 @@ export class PrometheusSink implements TelemetrySink {
 
   streamFailed(route: string, deployment: DeploymentRef, kind: string): void {
     this.metrics.streamErrors.inc({ route, deployment: deployment.id, kind });
+  }
+
+  configLoaded(reload: boolean): void {
+    this.metrics.configLastReloadSuccess.setToCurrentTime();
+    if (reload) this.metrics.configReloads.inc({ result: 'reloaded' });
+  }
+
+  configReloadFailed(): void {
+    this.metrics.configReloads.inc({ result: 'error' });
   }
 }

@@ -47,6 +47,10 @@ export interface TelemetrySink {
   ejected(deploymentId: string): void;
   /** A deployment's upstream stated its context window (tokens) in a context-length error. */
   contextWindowLearned(deploymentId: string, tokens: number): void;
+  /** An answer named another model than the deployment's pinned one (`served`: a bounded label, or `other`). */
+  modelDrift(deploymentId: string, served: string): void;
+  /** A request on a route with a canary was assigned a variant (stable or canary). */
+  canaryRequest(route: string, variant: string): void;
   /** A request was refused by a configured limit (scope: key, route or deployment; limit: rpm, tpm, usd_day…). */
   limitRefused(route: string, scope: string, limit: string): void;
   /** Where limits are counted changed (redis, memory, fallback_open, fallback_closed). */
@@ -54,6 +58,10 @@ export interface TelemetrySink {
   /** A deployment out of traffic (breaker open, ejected) was probed on its health path. */
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void;
   endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
+  /** The config in effect was loaded: at start (`reload` false) or by a hot reload of the file. */
+  configLoaded(reload: boolean): void;
+  /** A hot reload was refused (the file is invalid or no Runtime could be built); the previous config serves on. */
+  configReloadFailed(): void;
 }
 
 const ignore = (): void => undefined;
@@ -73,10 +81,14 @@ export const silentSink: TelemetrySink = {
   breakerChanged: ignore,
   ejected: ignore,
   contextWindowLearned: ignore,
+  modelDrift: ignore,
   limitRefused: ignore,
+  canaryRequest: ignore,
   limitsStoreMode: ignore,
   breakerProbe: ignore,
   endpointHealth: ignore,
+  configLoaded: ignore,
+  configReloadFailed: ignore,
 };
 
 /** One sink for many: the only one itself when there is one (no fan-out cost), silence when none. */

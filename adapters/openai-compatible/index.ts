@@ -38,6 +38,7 @@ export const openAICompatibleKinds = Object.fromEntries(
       settings: openAICompatibleSettings,
       secrets: ['api_key'],
       prefill: { key: 'prefill', styles: prefillStyles, defaultStyle: profile.prefill },
+      ...(profile.floatingModel ? { floatingModel: profile.floatingModel } : {}),
     },
   ]),
 ) as Record<OpenAICompatibleType, OpenAICompatibleKind>;

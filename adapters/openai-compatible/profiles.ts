@@ -8,6 +8,7 @@
  */
 import type { Operation } from '../types.js';
 import type { PrefillStyle } from './settings.js';
+import { ollamaFloatingModel, openAIFloatingModel, type FloatingModelRule } from '../shared/floating-models.js';
 
 export interface OpenAICompatibleProfile<Type extends string = string> {
   /** The config's provider `type`. */
@@ -32,6 +33,12 @@ export interface OpenAICompatibleProfile<Type extends string = string> {
   readonly prefill?: PrefillStyle;
   /** A cheap GET under the base URL that answers 200 once the server can serve. */
   readonly healthPath?: string;
+  /**
+   * Which model ids are floating aliases there (adapters/shared/floating-models.ts); absent: the
+   * server's model names are whatever it loaded. Only OpenAI's own API and Ollama's library tags float;
+   * `openai-compatible` has none, since its base URL may be anything.
+   */
+  readonly floatingModel?: FloatingModelRule;
 }
 
 const allOperations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'completions', 'embeddings']);
@@ -43,6 +50,7 @@ const openai: OpenAICompatibleProfile<'openai'> = {
   stopAsArray: false,
   base64Embeddings: true,
   // No probe: a cloud API is not health-checked with a key-bearing GET on a timer.
+  floatingModel: openAIFloatingModel,
 };
 
 /**
@@ -117,6 +125,7 @@ const ollama: OpenAICompatibleProfile<'ollama'> = {
   stopAsArray: false,
   base64Embeddings: false,
   healthPath: '/models',
+  floatingModel: ollamaFloatingModel,
 };
 
 export const profiles = [openai, openaiCompatible, vllm, tgi, sglang, llamacpp, ollama] as const;

@@ -24,6 +24,10 @@ export const errorCatalogue = {
   unsupported_operation: { status: 400, type: 'invalid_request_error', level: 'info' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error', level: 'info' },
   content_filter: { status: 400, type: 'invalid_request_error', level: 'info' },
+  /** POST /admin/reload: the config file has errors (or cannot be built); the previous config serves on. */
+  config_invalid: { status: 400, type: 'invalid_request_error', level: 'warn' },
+  /** POST /admin/reload on a gateway started from a config in memory: there is no file to re-read. */
+  no_config_file: { status: 409, type: 'invalid_request_error', level: 'info' },
   rate_limit_exceeded: { status: 429, type: 'requests', level: 'warn' },
   insufficient_quota: { status: 429, type: 'insufficient_quota', level: 'warn' },
   upstream_error: { status: 502, type: 'api_error', level: 'error' },

@@ -119,6 +119,8 @@ export async function executeStream(
       } finally {
         endpoint.inFlight -= 1;
         control.dispose();
+        // Once per answer, whatever became of it: the upstream named the model that produced it.
+        if (translator.started) deployment.health.drift.observe(translator.model, deployment.driftCheck);
       }
     };
     // Once per request: a route without `hedge` walks its candidates one at a time, as always.

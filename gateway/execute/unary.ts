@@ -41,6 +41,7 @@ export async function executeUnary(
       });
       const body = await readBody(res.body, control.signal);
       const answer = d.provider.adapter.translateResponse(req, body, d.target);
+      d.health.drift.observe(answer.model, d.driftCheck);
       report.work = { prompt: promptWork(req), outputTokens: answer.usage?.completionTokens ?? 0 };
       return answer;
     } catch (raw) {

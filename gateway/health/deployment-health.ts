@@ -1,11 +1,13 @@
 /**
  * Everything the router knows about one deployment's health, in one place: live stats, the circuit
- * breaker, a rate-limit cooldown (no attempt before the upstream's Retry-After), the retry budget, and
- * an operator's drain. Planning asks `available`; the executor reports every attempt's outcome here.
+ * breaker, a rate-limit cooldown (no attempt before the upstream's Retry-After), the retry budget, an
+ * operator's drain, and model drift (model-drift.ts). Planning asks `available`; the executor reports
+ * every attempt's outcome here.
  */
 import type { BreakerConfig, OutlierConfig } from '../../config/schema.js';
 import { CircuitBreaker, type BreakerState, type Permit, type Verdict } from './breaker.js';
 import { DeploymentStats, WindowCounter } from './stats.js';
+import { ModelDrift } from './model-drift.js';
 import type { UpstreamErrorKind } from '../../adapters/upstream-error.js';
 
 /** Client faults say nothing about the deployment; a 429 is its quota, handled by the cooldown instead. */
@@ -27,6 +29,8 @@ export class DeploymentHealth {
   cooldownUntil = 0;
   /** Set by an operator: no new requests, in-flight ones finish. */
   drained = false;
+  /** Answers served by another model than the pinned one; `held` keeps the deployment out of plans. */
+  readonly drift = new ModelDrift();
   /** Ejected (passive outlier detection) until this time. */
   ejectedUntil = 0;
   /** Ejections so far, less one for each healthy base period since: the next ejection's multiplier. */
@@ -78,7 +82,13 @@ export class DeploymentHealth {
    * (plan.ts); breakers, cooldowns and drains also refuse attempts.
    */
   available(now: number, ignoreEjection = false): boolean {
-    return !this.drained && now >= this.cooldownUntil && (ignoreEjection || now >= this.ejectedUntil) && this.breaker.available(now);
+    return (
+      !this.drained &&
+      !this.drift.held &&
+      now >= this.cooldownUntil &&
+      (ignoreEjection || now >= this.ejectedUntil) &&
+      this.breaker.available(now)
+    );
   }
 
   /** The upstream stated its context window (a context-length error): kept, and told once per change. */
@@ -92,9 +102,9 @@ export class DeploymentHealth {
     return now < this.ejectedUntil;
   }
 
-  /** Permission for one attempt, or undefined (breaker open, trial taken, cooling down, drained). */
+  /** Permission for one attempt, or undefined (breaker open, trial taken, cooling down, drained, held for drift). */
   acquire(now: number): Permit | undefined {
-    if (this.drained || now < this.cooldownUntil) return undefined;
+    if (this.drained || this.drift.held || now < this.cooldownUntil) return undefined;
     return this.breaker.acquire(now);
   }
 
@@ -125,7 +135,8 @@ export class DeploymentHealth {
 
   /** Whether an active probe could bring the deployment back sooner: breaker open, or ejected. */
   wantsProbe(now: number): boolean {
-    if (this.drained) return false;
+    // A passing probe says nothing about which model answers: drift waits for the operator.
+    if (this.drained || this.drift.held) return false;
     return this.breaker.waitingForTrial(now) || (this.ejected(now) && this.ejectionProbesTrusted);
   }
 
@@ -152,10 +163,11 @@ export class DeploymentHealth {
     this.drained = true;
   }
 
-  /** Undoes every override and temporary exclusion: forced breaker, drain, cooldown, ejection. */
+  /** Undoes every override and temporary exclusion: forced breaker, drain, drift hold, cooldown, ejection. */
   restore(): void {
     this.breaker.forced = undefined;
     this.drained = false;
+    this.drift.held = false;
     this.cooldownUntil = 0;
     this.ejectedUntil = 0;
     // A breaker that the override had held may be open by the numbers: probes resume.

@@ -6,9 +6,10 @@
  * whose strategy did not.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Config, DeploymentConfig } from '../../config/schema.js';
+import type { Config, DeploymentConfig, RouteConfig } from '../../config/schema.js';
 import { UpstreamShaper } from '../limits/upstream-shaper.js';
 import { DeploymentHealth } from '../health/deployment-health.js';
+import type { DriftCheck } from '../health/model-drift.js';
 import type { Operation } from '../../adapters/types.js';
 import { buildProviders } from './providers.js';
 import { startBreakerProbes } from './breaker-probes.js';
@@ -33,6 +34,45 @@ function deploymentIdentity(config: Config, id: string): string | undefined {
   const p = d && config.providers[d.provider];
   if (!d || !p) return undefined;
   return JSON.stringify([d.provider, d.model, p.type, p.endpoints ?? [p.base_url], d.breaker, d.outlier]);
+}
+
+/**
+ * The route with its canary: the canary variant plans the canary targets first, then the stable targets
+ * and the fallbacks (its failures fall back to stable). Its round-robin state carries over a reload.
+ */
+function withCanary(
+  route: RouteRuntime,
+  canary: NonNullable<RouteConfig['canary']>,
+  deploymentOf: (route: string, id: string) => DeploymentRuntime,
+  previous: RouteRuntime | undefined,
+): RouteRuntime {
+  const targets = canary.targets.map((id) => deploymentOf(route.name, id));
+  const operations = new Set(route.operations);
+  for (const d of targets) for (const op of d.operations) operations.add(op);
+  const view: RouteRuntime = {
+    ...route,
+    targets,
+    fallbacks: [...route.targets, ...route.fallbacks],
+    strategyState:
+      previous?.canary !== undefined && previous.strategy === route.strategy
+        ? previous.canary.view.strategyState
+        : new Map<string, number>(),
+    operations,
+    canary: undefined,
+  };
+  const header = canary.sticky.startsWith('header:') ? canary.sticky.slice('header:'.length).toLowerCase() : undefined;
+  return {
+    ...route,
+    operations,
+    canary: { buckets: Math.round(canary.percent * 100), sticky: canary.sticky, salt: canary.salt, header, view },
+  };
+}
+
+/** How a deployment's answers are checked for drift; none for a floating alias it accepts (allow_floating). */
+function driftCheckOf(id: string, d: DeploymentConfig, providerType: string, options: BuildOptions): DriftCheck | undefined {
+  if (d.allow_floating && providerKindOf(providerType).floatingModel?.(d.model) !== undefined) return undefined;
+  const pinned = d.model;
+  return { pinned, policy: d.on_drift, report: (event) => options.onModelDrift?.(id, event, pinned) };
 }
 
 /** A deployment's shaper: the previous one while its settings are unchanged (its queue and slots carry over). */
@@ -77,6 +117,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
           (forMs) => options.onEjected?.(id, forMs),
           (tokens) => options.onContextWindowLearned?.(id, tokens, d.context_window),
         ),
+      driftCheck: driftCheckOf(id, d, provider.type, options),
     });
   }
 
@@ -94,7 +135,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     const fallbacks = r.fallbacks.map((id) => deploymentOf(name, id));
     const operations = new Set<Operation>();
     for (const d of [...targets, ...fallbacks]) for (const op of d.operations) operations.add(op);
-    routes.set(name, {
+    const route: RouteRuntime = {
       name,
       strategy: r.strategy,
       targets,
@@ -115,7 +156,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
         previous?.routes.get(name)?.strategy === r.strategy ? previous.routes.get(name)!.strategyState : new Map<string, number>(),
       operations,
       limits: compileLimits('route', name, r.limits, undefined, leaseTtl),
-    });
+      canary: undefined,
+    };
+    routes.set(name, r.canary === undefined ? route : withCanary(route, r.canary, deploymentOf, previous?.routes.get(name)));
   }
 
   const secrets = [

@@ -3,6 +3,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { BreakerState } from '../health/breaker.js';
+import type { DriftEvent } from '../health/model-drift.js';
 import type { ProbeResult, ProbeScheduler } from '../health/probe-scheduler.js';
 import type { Endpoint } from '../../upstream/endpoint-pool.js';
 import type { KeyIndex } from '../access/keys.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
   onEjected?: (deploymentId: string, forMs: number) => void;
   /** A deployment's upstream stated a context window (differing from what it stated before). */
   onContextWindowLearned?: (deploymentId: string, tokens: number, configured: number | undefined) => void;
+  /** An answer named another model than the deployment's pinned one (health/model-drift.ts). */
+  onModelDrift?: (deploymentId: string, event: DriftEvent, pinned: string) => void;
   /** Told when an active health check finds an endpoint down or back up. */
   onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
   /** Where limits are counted (memory, or Redis shared by replicas); it outlives Runtimes. Unset: a memory store. */

@@ -3,8 +3,9 @@
  * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
  * The Runtime itself is in runtime.ts.
  */
-import type { Capability, ContinuationConfig, HedgeConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
+import type { CanaryConfig, Capability, ContinuationConfig, HedgeConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
 import type { DeploymentHealth } from '../health/deployment-health.js';
+import type { DriftCheck } from '../health/model-drift.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
 import type { EndpointPool } from '../../upstream/endpoint-pool.js';
@@ -38,8 +39,14 @@ export interface DeploymentRuntime {
   readonly limits: SubjectLimits | undefined;
   /** This replica's shaping of its traffic (`shaping`, bottleneck); undefined: none. */
   readonly shaper: UpstreamShaper | undefined;
-  /** Live, mutable: stats, breaker, cooldown, drain. */
+  /** Live, mutable: stats, breaker, cooldown, drain, drift. */
   readonly health: DeploymentHealth;
+  /**
+   * What each answer's model is compared with (health/model-drift.ts): `target.model`, `on_drift` and
+   * who is told. Undefined for a floating alias accepted with `allow_floating`: its answers name the
+   * snapshot it points at, which is not drift.
+   */
+  readonly driftCheck: DriftCheck | undefined;
 }
 
 export interface Timeouts {
@@ -73,4 +80,18 @@ export interface RouteRuntime {
   readonly operations: ReadonlySet<Operation>;
   /** Limits of the whole route (`limits`); undefined: none. */
   readonly limits: SubjectLimits | undefined;
+  /** The route's canary (`canary`, routing/canary.ts); undefined: none. */
+  readonly canary: CanaryRuntime | undefined;
+}
+
+/** A route's canary (`canary`): how requests are assigned (routing/canary.ts) and the canary variant's plan. */
+export interface CanaryRuntime {
+  /** Buckets (of 10 000) that go to the canary: percent x 100. */
+  readonly buckets: number;
+  readonly sticky: CanaryConfig['sticky'];
+  readonly salt: string;
+  /** The header a `header:<name>` sticky reads, lower-cased. */
+  readonly header: string | undefined;
+  /** The route as the canary variant plans it: canary targets, then the stable targets and fallbacks. */
+  readonly view: RouteRuntime;
 }

@@ -50,7 +50,7 @@ routes:
 providers:
   p: { type: openai, base_url: "https://api.openai.com/v1", api_key: sk-inline-1234567 }
 deployments:
-  d: { provider: p, model: m }
+  d: { provider: p, model: m, allow_floating: true }
 routes:
   r: { targets: [nope] }
 `,

@@ -52,8 +52,8 @@ describe('phase one: YAML and schema', () => {
 
   it('refuses a key whose feature is not built yet', () => {
     expect(
-      one(base.replace('    targets: [llama@local]', '    targets: [llama@local]\n    canary: { target: llama@local, percent: 5 }')),
-    ).toMatch(/^sw\.yaml:9:5: routes\.chat\.canary: unknown key 'canary'/);
+      one(base.replace('    targets: [llama@local]', '    targets: [llama@local]\n    shadow: { target: llama@local, percent: 5 }')),
+    ).toMatch(/^sw\.yaml:9:5: routes\.chat\.shadow: unknown key 'shadow'/);
   });
 
   it('says what type was expected and what came', () => {

@@ -11,7 +11,7 @@ const config = (provider: string) => `version: 1
 providers:
   p: ${provider}
 deployments:
-  m@p: { provider: p, model: m, capabilities: [tools, prefill] }
+  m@p: { provider: p, model: m, capabilities: [tools, prefill], allow_floating: true }
 routes:
   chat: { targets: [m@p] }
 `;

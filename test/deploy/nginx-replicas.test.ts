@@ -33,8 +33,8 @@ providers:
   fast: { type: openai, base_url: sim://fast }
   stream: { type: openai, base_url: sim://stream }
 deployments:
-  fast: { provider: fast, model: m }
-  stream: { provider: stream, model: m }
+  fast: { provider: fast, model: m, allow_floating: true }
+  stream: { provider: stream, model: m, allow_floating: true }
 routes:
   chat: { targets: [fast] }
   stream: { targets: [stream] }

@@ -1,7 +1,8 @@
 /**
  * Hot reload on the real process: the config file's directory is watched, so an edit in place, a
- * Kubernetes-style ConfigMap swap (the `..data` symlink re-pointed at a new directory) and SIGHUP all
- * reload; a config with errors is refused, logged with file:line:col, and the old one keeps serving.
+ * Kubernetes-style ConfigMap swap (the `..data` symlink re-pointed at a new directory), SIGHUP and
+ * POST /admin/reload all reload; a config with errors is refused, logged with file:line:col, counted,
+ * and the old one keeps serving. Reloads under load: config-reload-under-load.test.ts.
  */
 import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,15 +18,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+const adminKey = 'adm-cli-reload-0123456789';
+
 const configWith = (routes: string[]) => `
 version: 1
-server: { port: 0 }
+server: { port: 0, admin_key: ${adminKey} }
 simulators:
-  sim: { kind: openai, model: m, ttft_ms: 1, tpot_ms: 0, output_tokens: 4 }
+  sim: { kind: openai, model: m-2024-07-18, ttft_ms: 1, tpot_ms: 0, output_tokens: 4 }
 providers:
   sim: { type: openai, base_url: sim://sim }
 deployments:
-  m: { provider: sim, model: m }
+  m: { provider: sim, model: m-2024-07-18 }
 routes:
 ${routes.map((r) => `  ${r}: { targets: [m] }`).join('\n')}
 `;
@@ -65,6 +68,41 @@ describe('config hot reload', () => {
     writeFileSync(file, configWith(['third']));
     gw.child.kill('SIGHUP');
     await pollUntil(has(gw, ['third']), 'SIGHUP reloaded');
+  }, 30_000);
+
+  it('reloads on POST /admin/reload, refuses a broken file with 400 at file:line:col, and counts both in /metrics', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'switchyard.yaml');
+    writeFileSync(file, configWith(['chat']));
+    const gw = await startCli(['--config', file]);
+    const origin = gw.url.replace(/\/v1$/, '');
+    const reload = () => fetch(`${origin}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
+    const reloadsCounted = async (result: string) => {
+      const text = await (await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
+      return Number(new RegExp(`^switchyard_config_reloads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    expect(await reloadsCounted('error')).toBe(0);
+
+    // Unchanged text: an explicit call reloads anyway.
+    const same = await reload();
+    expect(same.status).toBe(200);
+    expect(await same.json()).toEqual({
+      result: 'reloaded',
+      routes: ['chat'],
+      deployments: ['m'],
+      restart_needed: [],
+      warnings: expect.any(Array),
+    });
+
+    writeFileSync(file, configWith(['chat']).replace('targets: [m]', 'targets: [missing]'));
+    const refused = await reload();
+    expect(refused.status).toBe(400);
+    const { error } = (await refused.json()) as { error: { message: string; code: string } };
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toMatch(/switchyard\.yaml:\d+:\d+: routes\.chat\.targets\[0\]: no deployment named 'missing'/);
+    expect(await routesOf(gw)).toEqual(['chat']);
+    expect(await reloadsCounted('error')).toBeGreaterThanOrEqual(1);
+    expect(await reloadsCounted('reloaded')).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
   it('sees a Kubernetes ConfigMap update: the ..data symlink re-pointed at a new directory, twice', async () => {

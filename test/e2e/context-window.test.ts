@@ -20,7 +20,7 @@ providers:
   cloud: { type: openai, base_url: sim://cloud }
 deployments:
   small@gpu: { provider: gpu, model: small }
-  big@cloud: { provider: cloud, model: big }
+  big@cloud: { provider: cloud, model: big, allow_floating: true }
 routes:
   chat: { targets: [small@gpu], fallbacks: [big@cloud] }
   only-small: { targets: [small@gpu] }

@@ -19,8 +19,8 @@ providers:
   a: { type: openai, base_url: sim://a }
   b: { type: openai, base_url: sim://b }
 deployments:
-  a@one: { provider: a, model: m }
-  b@two: { provider: b, model: m }
+  a@one: { provider: a, model: m, allow_floating: true }
+  b@two: { provider: b, model: m, allow_floating: true }
 routes:
   pair:
     targets: [a@one]

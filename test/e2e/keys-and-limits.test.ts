@@ -34,10 +34,10 @@ providers:
   quota-a: { type: openai, base_url: sim://quota-a }
   quota-b: { type: openai, base_url: sim://quota-b }
 deployments:
-  fast: { provider: fast, model: m, price: { input_per_mtok: 1000000, output_per_mtok: 1000000 } }
-  slow: { provider: slow, model: m }
-  quota-a: { provider: quota-a, model: m, limits: { rpm: 1 } }
-  quota-b: { provider: quota-b, model: m, limits: { rpm: 1 } }
+  fast: { provider: fast, model: m, price: { input_per_mtok: 1000000, output_per_mtok: 1000000 }, allow_floating: true }
+  slow: { provider: slow, model: m, allow_floating: true }
+  quota-a: { provider: quota-a, model: m, limits: { rpm: 1 }, allow_floating: true }
+  quota-b: { provider: quota-b, model: m, limits: { rpm: 1 }, allow_floating: true }
 routes:
   chat: { targets: [fast] }
   slow: { targets: [slow] }

@@ -44,9 +44,9 @@ providers:
   tokens: { type: openai, base_url: sim://tokens }
   slow: { type: openai, base_url: sim://slow }
 deployments:
-  fast: { provider: fast, model: m }
-  tokens: { provider: tokens, model: m }
-  slow: { provider: slow, model: m }
+  fast: { provider: fast, model: m, allow_floating: true }
+  tokens: { provider: tokens, model: m, allow_floating: true }
+  slow: { provider: slow, model: m, allow_floating: true }
 routes:
   chat: { targets: [fast] }
   tokens: { targets: [tokens] }

@@ -22,9 +22,9 @@ providers:
   capped: { type: openai, base_url: sim://capped, max_connections: 2 }
   spare: { type: openai, base_url: sim://spare }
 deployments:
-  slow: { provider: slow, model: m }
-  capped: { provider: capped, model: m }
-  spare: { provider: spare, model: m }
+  slow: { provider: slow, model: m, allow_floating: true }
+  capped: { provider: capped, model: m, allow_floating: true }
+  spare: { provider: spare, model: m, allow_floating: true }
 routes:
   one:
     targets: [slow]

@@ -15,8 +15,8 @@ providers:
   a: { type: openai, base_url: sim://a }
   b: { type: openai, base_url: sim://b }
 deployments:
-  a: { provider: a, model: m }
-  b: { provider: b, model: m }
+  a: { provider: a, model: m, allow_floating: true }
+  b: { provider: b, model: m, allow_floating: true }
 routes:
   per-try:
     targets: [a]

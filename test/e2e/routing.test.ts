@@ -22,10 +22,10 @@ providers:
   c: { type: openai, base_url: sim://c }
   d: { type: openai, base_url: sim://d }
 deployments:
-  a: { provider: a, model: m, price: { input_per_mtok: 5, output_per_mtok: 15 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
-  b: { provider: b, model: m, price: { input_per_mtok: 0.1, output_per_mtok: 0.2 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
-  c: { provider: c, model: m, price: { input_per_mtok: 1, output_per_mtok: 1 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 } }
-  d: { provider: d, model: m, breaker: { min_requests: 1000 }, outlier: { consecutive_failures: 1000 } }
+  a: { provider: a, model: m, price: { input_per_mtok: 5, output_per_mtok: 15 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 }, allow_floating: true }
+  b: { provider: b, model: m, price: { input_per_mtok: 0.1, output_per_mtok: 0.2 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 }, allow_floating: true }
+  c: { provider: c, model: m, price: { input_per_mtok: 1, output_per_mtok: 1 }, breaker: { min_requests: 4, error_percent: 50, reset_ms: 300 }, allow_floating: true }
+  d: { provider: d, model: m, breaker: { min_requests: 1000 }, outlier: { consecutive_failures: 1000 }, allow_floating: true }
 routes:
   pool:
     targets: [a, b, c]

@@ -33,8 +33,8 @@ providers:
   slow: { type: openai, base_url: sim://slow }
   quick: { type: openai, base_url: sim://quick }
 deployments:
-  slow@sim: { provider: slow, model: m }
-  quick@sim: { provider: quick, model: m }
+  slow@sim: { provider: slow, model: m, allow_floating: true }
+  quick@sim: { provider: quick, model: m, allow_floating: true }
 routes:
   slow: { targets: [slow@sim], retries: { same_deployment: 0 } }
   quick: { targets: [quick@sim] }

@@ -31,8 +31,8 @@ providers:
 deployments:
   first: { provider: v1, model: llama, capabilities: [prefill] }
   second: { provider: v2, model: llama, capabilities: [prefill] }
-  plain: { provider: o, model: llama }
-  plain2: { provider: o2, model: llama }
+  plain: { provider: o, model: llama, allow_floating: true }
+  plain2: { provider: o2, model: llama, allow_floating: true }
   last: { provider: ll, model: llama, capabilities: [prefill] }
   prefixed: { provider: px, model: llama, capabilities: [prefill] }
   refuses: { provider: rj, model: llama, capabilities: [prefill] }

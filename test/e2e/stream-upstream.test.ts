@@ -17,9 +17,9 @@ providers:
   b: { type: openai, base_url: sim://b }
   c: { type: openai, base_url: sim://c }
 deployments:
-  a: { provider: a, model: m }
-  b: { provider: b, model: m }
-  c: { provider: c, model: m }
+  a: { provider: a, model: m, allow_floating: true }
+  b: { provider: b, model: m, allow_floating: true }
+  c: { provider: c, model: m, allow_floating: true }
 routes:
   guarded:
     strategy: least-busy

@@ -17,10 +17,10 @@ providers:
   spaced: { type: openai, base_url: sim://spaced }
   spare: { type: openai, base_url: sim://spare }
 deployments:
-  shaped: { provider: shaped, model: m, shaping: { max_concurrent: 1, max_wait_ms: 100 } }
-  patient: { provider: shaped, model: m, shaping: { max_concurrent: 1, max_wait_ms: 5000 } }
-  spaced: { provider: spaced, model: m, shaping: { min_interval_ms: 150 } }
-  spare: { provider: spare, model: m }
+  shaped: { provider: shaped, model: m, shaping: { max_concurrent: 1, max_wait_ms: 100 }, allow_floating: true }
+  patient: { provider: shaped, model: m, shaping: { max_concurrent: 1, max_wait_ms: 5000 }, allow_floating: true }
+  spaced: { provider: spaced, model: m, shaping: { min_interval_ms: 150 }, allow_floating: true }
+  spare: { provider: spare, model: m, allow_floating: true }
 routes:
   shaped: { targets: [shaped], fallbacks: [spare] }
   patient: { targets: [patient] }

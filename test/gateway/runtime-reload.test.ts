@@ -16,8 +16,8 @@ version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  a: { provider: p, model: ${extra.aModel ?? 'm1'}, price: { input_per_mtok: ${extra.aPrice ?? 1}, output_per_mtok: 1 }${extra.aBreaker ? `, breaker: ${extra.aBreaker}` : ''} }
-  b: { provider: p, model: m2 }
+  a: { provider: p, model: ${extra.aModel ?? 'm1'}, allow_floating: true, price: { input_per_mtok: ${extra.aPrice ?? 1}, output_per_mtok: 1 }${extra.aBreaker ? `, breaker: ${extra.aBreaker}` : ''} }
+  b: { provider: p, model: m2, allow_floating: true }
 routes:
   r: { strategy: ${extra.strategy ?? 'weighted'}, targets: [a, b] }
 `,

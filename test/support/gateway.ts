@@ -141,7 +141,7 @@ version: 1
 providers:
   up: { type: openai, base_url: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1" }
 deployments:
-  d: { provider: up, model: ${options.model ?? 'm'} }
+  d: { provider: up, model: ${options.model ?? 'm'}, allow_floating: true }
 routes:
 ${options.routes ?? '  r: { targets: [d] }'}
 `);

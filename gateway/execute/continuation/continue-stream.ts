@@ -138,6 +138,7 @@ export async function continueStream(
       } finally {
         endpoint.inFlight -= 1;
         control.dispose();
+        if (translator.started) d.health.drift.observe(translator.model, d.driftCheck);
       }
     };
 

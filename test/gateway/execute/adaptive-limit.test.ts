@@ -10,9 +10,9 @@ version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9" }
 deployments:
-  a: { provider: p, model: m }
-  b: { provider: p, model: m }
-  c: { provider: p, model: m }
+  a: { provider: p, model: m, allow_floating: true }
+  b: { provider: p, model: m, allow_floating: true }
+  c: { provider: p, model: m, allow_floating: true }
 routes:
   r:
     targets: [a, b]

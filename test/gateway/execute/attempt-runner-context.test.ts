@@ -17,11 +17,11 @@ const text = `version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  small: { provider: p, model: m }
-  twin: { provider: p, model: m }
-  large: { provider: p, model: m, context_window: 32000 }
-  other: { provider: p, model: n }
-  other-small: { provider: p, model: n, context_window: 2000 }
+  small: { provider: p, model: m, allow_floating: true }
+  twin: { provider: p, model: m, allow_floating: true }
+  large: { provider: p, model: m, context_window: 32000, allow_floating: true }
+  other: { provider: p, model: n, allow_floating: true }
+  other-small: { provider: p, model: n, context_window: 2000, allow_floating: true }
 routes:
   r: { targets: [small, twin], fallbacks: [other], timeouts: { total_ms: 5000 } }
 `;

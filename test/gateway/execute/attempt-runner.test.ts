@@ -15,9 +15,9 @@ const text = `version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  a: { provider: p, model: m, context_window: 8000 }
-  b: { provider: p, model: m, context_window: 8000 }
-  c: { provider: p, model: m, context_window: 128000 }
+  a: { provider: p, model: m, context_window: 8000, allow_floating: true }
+  b: { provider: p, model: m, context_window: 8000, allow_floating: true }
+  c: { provider: p, model: m, context_window: 128000, allow_floating: true }
 routes:
   r: { targets: [a, b, c], retries: { same_deployment: 2, budget_percent: 100, backoff_ms: 1, max_backoff_ms: 2 }, timeouts: { total_ms: 5000 } }
 `;

@@ -15,9 +15,9 @@ const text = `version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  a: { provider: p, model: m }
-  b: { provider: p, model: m }
-  c: { provider: p, model: m }
+  a: { provider: p, model: m, allow_floating: true }
+  b: { provider: p, model: m, allow_floating: true }
+  c: { provider: p, model: m, allow_floating: true }
 routes:
   r: { targets: [a, b, c], hedge: { after_ms: 30 }, retries: { same_deployment: 0 }, timeouts: { total_ms: 5000 } }
 `;

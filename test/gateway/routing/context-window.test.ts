@@ -10,8 +10,8 @@ const text = `version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  declared: { provider: p, model: m, context_window: 8000 }
-  unknown: { provider: p, model: n }
+  declared: { provider: p, model: m, context_window: 8000, allow_floating: true }
+  unknown: { provider: p, model: n, allow_floating: true }
 routes:
   r: { targets: [declared, unknown] }
 `;

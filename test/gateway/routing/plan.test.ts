@@ -9,11 +9,11 @@ const text = `version: 1
 providers:
   p: { type: openai, base_url: "http://127.0.0.1:9/v1" }
 deployments:
-  cheap: { provider: p, model: m, price: { input_per_mtok: 0.1, output_per_mtok: 0.1 } }
-  mid: { provider: p, model: m, price: { input_per_mtok: 1, output_per_mtok: 1 } }
-  dear: { provider: p, model: m, price: { input_per_mtok: 9, output_per_mtok: 9 } }
-  backup: { provider: p, model: m }
-  embed: { provider: p, model: e, operations: [embeddings] }
+  cheap: { provider: p, model: m, price: { input_per_mtok: 0.1, output_per_mtok: 0.1 }, allow_floating: true }
+  mid: { provider: p, model: m, price: { input_per_mtok: 1, output_per_mtok: 1 }, allow_floating: true }
+  dear: { provider: p, model: m, price: { input_per_mtok: 9, output_per_mtok: 9 }, allow_floating: true }
+  backup: { provider: p, model: m, allow_floating: true }
+  embed: { provider: p, model: e, operations: [embeddings], allow_floating: true }
 routes:
   r: { strategy: cost, targets: [dear, mid, cheap], fallbacks: [backup, embed] }
 `;
