@@ -20,7 +20,7 @@ import { AttemptRun } from './execute/attempt-runner.js';
 import { executeUnary } from './execute/unary.js';
 import { executeStream } from './execute/stream.js';
 import type { StreamSink, UnaryAnswer } from './execute/sink.js';
-import type { RequestLimits } from './limits/admission.js';
+import type { Limiter, RequestLimits } from './limits/admission.js';
 import { assignVariant, type Headers, type Variant } from './routing/canary.js';
 
 /** The status recorded for a client that left before its answer was complete (nginx's convention). */
@@ -103,7 +103,13 @@ export class RequestPipeline {
   }
 
   /** The candidates in order, after the request's limits are taken (admission may drop deployments at quota). */
-  private async plan(rt: Runtime, run: AttemptRun, inference: Inference, record: RequestRecord): Promise<readonly DeploymentRuntime[]> {
+  /** Synchronous unless limits must be taken (no promise or microtask per request on a gateway without limits). */
+  private plan(
+    rt: Runtime,
+    run: AttemptRun,
+    inference: Inference,
+    record: RequestRecord,
+  ): readonly DeploymentRuntime[] | Promise<readonly DeploymentRuntime[]> {
     const { request } = inference;
     const { route } = run.ctx;
     // A route with a canary plans the variant's view of it (canary targets first); others plan the route.
@@ -116,8 +122,18 @@ export class RequestPipeline {
     const planned = planCandidates(planRoute, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
-    if (rt.limiter === undefined) return planned;
-    const admitted = await rt.limiter.admit(inference.key, run.ctx.route, planned, request);
+    return rt.limiter === undefined ? planned : this.admit(rt.limiter, run, inference, record, planned);
+  }
+
+  /** Takes the request's limits; the plan without the deployments at quota. */
+  private async admit(
+    limiter: Limiter,
+    run: AttemptRun,
+    inference: Inference,
+    record: RequestRecord,
+    planned: readonly DeploymentRuntime[],
+  ): Promise<readonly DeploymentRuntime[]> {
+    const admitted = await limiter.admit(inference.key, run.ctx.route, planned, inference.request);
     record.limits = admitted.limits;
     run.limits = admitted.limits;
     return admitted.plan;
@@ -126,7 +142,9 @@ export class RequestPipeline {
   /** A complete non-stream answer, or a thrown GatewayError / ClientGone. */
   async unary(rt: Runtime, inference: Inference, record: RequestRecord): Promise<UnaryAnswer> {
     const run = this.start(rt, inference, record);
-    const answer = await executeUnary(rt.attemptRunner, run, inference.request, await this.plan(rt, run, inference, record));
+    const planned = this.plan(rt, run, inference, record);
+    const candidates = Array.isArray(planned) ? planned : await planned;
+    const answer = await executeUnary(rt.attemptRunner, run, inference.request, candidates);
     record.deployment = answer.deployment;
     record.usage = answer.usage;
     return answer;
@@ -135,7 +153,9 @@ export class RequestPipeline {
   /** Streams the answer into `sink`; failures after the first chunk end the stream there. */
   async stream(rt: Runtime, inference: Inference, sink: StreamSink, record: RequestRecord): Promise<void> {
     const run = this.start(rt, inference, record);
-    const outcome = await executeStream(rt.attemptRunner, run, inference.request, await this.plan(rt, run, inference, record), sink);
+    const planned = this.plan(rt, run, inference, record);
+    const candidates = Array.isArray(planned) ? planned : await planned;
+    const outcome = await executeStream(rt.attemptRunner, run, inference.request, candidates, sink);
     record.deployment = outcome.deployment;
     record.usage = outcome.usage;
     if (outcome.kind === 'failed') {

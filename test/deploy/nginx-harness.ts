@@ -111,14 +111,22 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Starts nginx in the foreground on the rendered config, in a fresh temporary prefix; resolves once it accepts connections. */
-export async function startNginx(options: { upstreamPort: number; readTimeout?: string }): Promise<RunningNginx> {
+export function startNginx(options: { upstreamPort: number; readTimeout?: string }): Promise<RunningNginx> {
+  return runNginx((listenPort, prefix) => renderForLoopback(readNginxConf(), { listenPort, prefix, ...options }));
+}
+
+/**
+ * Runs nginx in the foreground on the file `render` makes for its listen port and temporary prefix;
+ * resolves once it accepts connections. `stop` ends it and removes the prefix.
+ */
+export async function runNginx(render: (listenPort: number, prefix: string) => string): Promise<RunningNginx> {
   const binary = findNginx();
   const prefix = mkdtempSync(join(tmpdir(), 'switchyard-nginx-'));
   // Run as root, nginx's workers drop to `nobody`, which must reach the temp directories inside.
   chmodSync(prefix, 0o755);
   const port = await freePort();
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(conf, renderForLoopback(readNginxConf(), { listenPort: port, prefix, ...options }));
+  writeFileSync(conf, render(port, prefix));
   // Command-line directives for the main context, none of which the file sets: foreground, pid and
   // error log in the prefix and on stderr.
   const child: ChildProcess = spawn(
