@@ -27,6 +27,7 @@ import { baselineAccepts, baselineOwnConfig, killOnSignal, onSignal, prepareBase
 import { percentile, runLoad, type LoadResult } from './load.js';
 import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard, type Child } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
+import { measureCanary } from './canary.js';
 import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -210,6 +211,9 @@ async function main() {
     const routing = await measureRoutingDecisions();
     console.log('Routing decision (planCandidates, 20-deployment route, µs per decision):');
     console.table(routing);
+    const canary = await measureCanary();
+    console.log('Canary (a route with a 5 % canary, sticky on user, guard on; medians):');
+    console.table([canary]);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     if (limits) {
@@ -228,7 +232,18 @@ async function main() {
     writeFileSync(
       join(root, 'bench', 'results', 'latest.json'),
       JSON.stringify(
-        { at: new Date().toISOString(), node: process.version, requests, concurrency, results, summary, references, routing, limits },
+        {
+          at: new Date().toISOString(),
+          node: process.version,
+          requests,
+          concurrency,
+          results,
+          summary,
+          references,
+          routing,
+          canary,
+          limits,
+        },
         null,
         2,
       ),
@@ -430,6 +445,9 @@ async function mainWithBaseline(ref: string) {
     const routing = await measureRoutingDecisions();
     console.log('Routing decision (planCandidates, 20-deployment route, µs per decision, current build):');
     console.table(routing);
+    const canary = await measureCanary();
+    console.log('Canary (a route with a 5 % canary, sticky on user, guard on; medians, current build):');
+    console.table([canary]);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     console.log(

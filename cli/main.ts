@@ -1,5 +1,5 @@
 /**
- * The `switchyard` command: `start`, `validate`, `sim`, plus `--version` and `--help`. Each subcommand
+ * The `switchyard` command: `start`, `validate`, `sim`, `eval`, plus `--version` and `--help`. Each subcommand
  * lives in its own file, returns an exit code, and is loaded only when it runs, so `--version` and
  * `--help` answer without loading the gateway.
  *
@@ -26,6 +26,10 @@ const commands: Record<string, Command> = {
   sim: {
     summary: 'run an upstream simulator (OpenAI or vLLM wire format) with a fault API',
     load: async () => (await import('./sim.js')).runSimCommand,
+  },
+  eval: {
+    summary: 'run an eval suite against a route, stable and canary side by side',
+    load: async () => (await import('./eval.js')).runEvalCommand,
   },
 };
 

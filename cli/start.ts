@@ -24,6 +24,13 @@ import { banner } from './banner.js';
 import { chooseListenAddress, parsePort, type GivenAddress, type ListenAddress } from './listen-address.js';
 import { version } from './version.js';
 import { openLimitStore, redisSettings } from '../gateway/limits/open-store.js';
+import { CanaryBoard } from '../gateway/canary/board.js';
+import { MemoryStateStore, RedisStateStore } from '../gateway/canary/state-store.js';
+import type { EvalSend } from '../gateway/evals/runner.js';
+import { RequestPipeline } from '../gateway/request.js';
+import { requestLogger } from '../telemetry/logger.js';
+import { localEvalSender, runCanaryGate } from '../routes/canary-gate.js';
+import { canaryEvents } from './canary-events.js';
 import { watchConfig, type ConfigWatch } from './config-watch.js';
 import { createConfigReloader } from './config-reload.js';
 
@@ -151,10 +158,21 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     onError: (err: Error) => logger.warn({ err: err.message }, 'limit store error'),
   };
   let limitStore = openLimitStore(redis, storeEvents);
-  const build = (next: Config, previous?: Runtime) =>
-    buildRuntime(next, {
+  // One board of canary rollouts for the process: shares, steps and rollbacks outlive reloads (and, with Redis, replicas).
+  const gate: { send?: EvalSend } = {};
+  const canaries = new CanaryBoard({
+    store:
+      redis === undefined
+        ? new MemoryStateStore()
+        : new RedisStateStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs }),
+    events: canaryEvents(telemetry, logger),
+    runGate: (control) => runCanaryGate(control, gate.send!, configPath),
+  });
+  const build = (next: Config, previous?: Runtime) => {
+    const built = buildRuntime(next, {
       ...(previous ? { previous } : {}),
       limitStore,
+      canaries,
       resolveEndpoint: simResolver(sims),
       onBreakerTransition: (id, from, to) => {
         telemetry.breakerChanged(id, from, to);
@@ -192,6 +210,10 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
           );
       },
     });
+    for (const r of built.routes.values())
+      if (r.canary) telemetry.canaryChanged(r.name, r.canary.control.state.status, r.canary.control.state.percent);
+    return built;
+  };
   const runtime = new RuntimeHolder(build(config));
   telemetry.configLoaded(false);
   const state = newServerState();
@@ -216,6 +238,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     simulators: new Map([...sims].map(([name, s]) => [name, { kind: s.kind, model: s.model, origin: s.origin }])),
     ...(reloader ? { reloadConfig: () => reloader.reloadNow(true) } : {}),
   };
+  gate.send = localEvalSender(deps, new RequestPipeline({ telemetry, requestLog: requestLogger(logger), random: deps.random }));
   const given: GivenAddress = {
     ...options.given,
     ...(options.host !== undefined ? { host: { value: options.host, from: 'caller' } } : {}),
@@ -233,6 +256,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     api?.server.close();
     await runtime.close();
     await limitStore.close();
+    await canaries.close();
     await Promise.all([...sims.values()].map((s) => s.close()));
     throw err;
   }
@@ -272,6 +296,7 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         await shutdown.run({ drainDelayMs: closeOptions.drainDelayMs ?? 0, graceMs });
         await runtime.close();
         await limitStore.close();
+        await canaries.close();
         await Promise.all([...sims.values()].map((s) => s.close()));
       })();
       return closing;

@@ -138,6 +138,12 @@ export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossC
       else if (stringsOf(r.targets).some(([t]) => t === dep))
         errors.push({ path, message: `deployment '${dep}' is already a stable target of this route; a canary is a different deployment` });
     }
+    const shadow = isMapping(r.shadow) ? r.shadow : undefined;
+    if (typeof shadow?.target === 'string' && deployments && !deployments.includes(shadow.target))
+      errors.push({
+        path: ['routes', name, 'shadow', 'target'],
+        message: `no deployment named '${shadow.target}'${didYouMean(shadow.target, deployments)}`,
+      });
     if (!isMapping(r.weights)) continue;
     const targets = stringsOf(r.targets).map(([t]) => t);
     for (const dep of Object.keys(r.weights)) {

@@ -1,6 +1,6 @@
 /**
  * One inference request's way through the gateway (DESIGN §1):
- *   resolve -> [canary] -> [limits] -> plan -> execute -> record
+ *   resolve -> [canary, shadow] -> [limits] -> plan -> execute -> record (and the canary guard's window)
  * routes/ authenticates, reads and validates the HTTP request, then hands it here; nothing in this
  * file knows HTTP. What happened is gathered in a RequestRecord as the request goes, so that even a
  * request that fails half-way is recorded (metrics, the request log line) with what it got to.
@@ -22,6 +22,9 @@ import { executeStream } from './execute/stream.js';
 import type { StreamSink, UnaryAnswer } from './execute/sink.js';
 import type { Limiter, RequestLimits } from './limits/admission.js';
 import { assignVariant, type Headers, type Variant } from './routing/canary.js';
+import type { CanaryObservation } from './canary/window.js';
+import { sendShadowCopy } from './canary/shadow.js';
+import { costUsd } from '../telemetry/cost.js';
 
 /** The status recorded for a client that left before its answer was complete (nginx's convention). */
 export const clientClosedStatus = 499;
@@ -44,6 +47,10 @@ export interface RequestRecord {
   limits: RequestLimits | undefined;
   /** The canary variant that served it, on routes with a canary; undefined otherwise. */
   variant: Variant | undefined;
+  /** The variant was chosen by an operator or the gate, not by assignment: the guard does not count it. */
+  variantForced: boolean;
+  /** A copy went to the route's shadow deployment: the primary's side is recorded beside it. */
+  shadowed: boolean;
 }
 
 export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string): RequestRecord {
@@ -61,7 +68,30 @@ export function newRequestRecord(operation: Operation, receivedAt: number, reque
     error: undefined,
     limits: undefined,
     variant: undefined,
+    variantForced: false,
+    shadowed: false,
   };
+}
+
+const observation: CanaryObservation = { failed: false, ttftMs: undefined, latencyMs: undefined, costUsd: undefined };
+
+/**
+ * Feeds the canary guard one finished request of its variant. Failed: the variant's own targets did
+ * not answer (an error, or another deployment had to). Left out: a client that left, a request nothing
+ * was tried for (a limit refused it) and one refused for the client's own fault (4xx but 429).
+ */
+function observeCanary(record: RequestRecord, durationMs: number): void {
+  const control = record.route!.canary!.control;
+  const { status, deployment, run, usage } = record;
+  if (status === clientClosedStatus || run === undefined || run.attempts === 0) return;
+  if (status >= 400 && status < 500 && status !== 429) return;
+  const own = record.variant === 'canary' ? control.plan.canaryTargets : control.plan.stableTargets;
+  const failed = status >= 400 || deployment === undefined || !own.has(deployment.id);
+  observation.failed = failed;
+  observation.latencyMs = failed ? undefined : durationMs;
+  observation.ttftMs = failed || run.firstTokenAt === undefined ? undefined : run.firstTokenAt - record.receivedAt;
+  observation.costUsd = failed || usage === undefined ? undefined : costUsd(deployment!.price, usage.promptTokens, usage.completionTokens);
+  control.observe(record.variant!, record.receivedAt + durationMs, observation);
 }
 
 /** A validated client request and who sent it. */
@@ -72,6 +102,8 @@ export interface Inference {
   readonly client: ClientLink;
   /** The request's headers (a canary may stick on one; an operator may force a variant). */
   readonly headers: Headers;
+  /** The variant the gateway itself wants (a canary's gate suite); undefined: assigned as usual. */
+  readonly variant?: Variant;
 }
 
 export interface PipelineDeps {
@@ -115,10 +147,16 @@ export class RequestPipeline {
     // A route with a canary plans the variant's view of it (canary targets first); others plan the route.
     let planRoute = route;
     if (route.canary !== undefined) {
-      record.variant = assignVariant(route, request.body, inference.key, inference.headers, rt.config.server.admin_key, run.ctx.random);
+      record.variant =
+        inference.variant ??
+        assignVariant(route, request.body, inference.key, inference.headers, rt.config.server.admin_key, run.ctx.random);
+      record.variantForced = inference.variant !== undefined || inference.headers['x-switchyard-variant'] !== undefined;
       this.deps.telemetry.canaryRequest(route.name, record.variant);
       if (record.variant === 'canary') planRoute = route.canary.view;
     }
+    const shadow = route.shadow;
+    if (shadow !== undefined && shadow.deployment.operations.has(request.operation) && run.ctx.random() < shadow.share)
+      record.shadowed = sendShadowCopy(rt, route, shadow, request, this.deps.telemetry, run.ctx.random);
     const planned = planCandidates(planRoute, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
@@ -175,6 +213,15 @@ export class RequestPipeline {
     if (record.route) {
       telemetry.requestEnded(routeName);
       if (record.status === clientClosedStatus) telemetry.clientAborted(routeName);
+      if (record.variant !== undefined && !record.variantForced) observeCanary(record, durationMs);
+      if (record.shadowed)
+        telemetry.shadowFinished(
+          routeName,
+          'primary',
+          record.status < 400 ? 'success' : 'error',
+          durationMs,
+          record.usage?.completionTokens,
+        );
     }
     telemetry.requestFinished({
       route: routeName,

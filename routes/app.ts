@@ -24,6 +24,7 @@ import { createModelsHandlers } from './models.js';
 import { createHealthHandlers } from './health.js';
 import { createAdminHandlers } from './admin.js';
 import { createSimulatorAdminHandlers } from './admin-simulators.js';
+import { createCanaryAdminHandlers } from './admin-canaries.js';
 import type { GatewayDeps } from './deps.js';
 
 /** Which endpoints a listener serves: all of them, the API side only, or the operations side only. */
@@ -97,6 +98,10 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     app.post('/admin/reload', admin.reload);
     app.get('/admin/keys', admin.keys);
     app.get('/admin/keys/:name', admin.keys);
+    const canaries = createCanaryAdminHandlers(deps);
+    app.get('/admin/canaries', canaries.list);
+    app.get('/admin/canaries/:route', canaries.list);
+    app.post('/admin/canaries/:route/:action', canaries.act);
     const simulators = createSimulatorAdminHandlers(deps);
     app.get('/admin/simulators', simulators.list);
     app.all('/admin/simulators/:name/:what', simulators.forward);

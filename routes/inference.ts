@@ -17,6 +17,7 @@ import { SseSink } from './sse-sink.js';
 import { validators } from './validation/operations.js';
 import type { GatewayDeps } from './deps.js';
 import { Exchange } from './exchange.js';
+import { costUsd } from '../telemetry/cost.js';
 
 /**
  * What happened, on every answer and error of these endpoints: the route (`none` before one was
@@ -70,11 +71,13 @@ export function createInferenceHandler(operation: Operation, deps: GatewayDeps, 
         await pipeline.stream(rt, inference, sink, record);
       } else {
         const answer = await pipeline.unary(rt, inference, record);
-        res.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(answer.body),
-          ...outcomeHeaders(record, answer.deployment.id),
-        });
+        const headers = outcomeHeaders(record, answer.deployment.id);
+        // What the answer cost at the deployment's configured price (an eval suite's max_cost_usd reads it).
+        if (answer.usage !== undefined)
+          headers['x-switchyard-cost-usd'] = String(
+            costUsd(answer.deployment.price, answer.usage.promptTokens, answer.usage.completionTokens),
+          );
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer.body), ...headers });
         res.end(answer.body);
       }
     } catch (err) {

@@ -28,6 +28,16 @@ export interface GatewayMetrics {
   readonly modelDrift: Counter<'deployment' | 'served'>;
   readonly limitRefusals: Counter<'route' | 'scope' | 'limit'>;
   readonly canaryRequests: Counter<'route' | 'variant'>;
+  readonly canaryPercent: Gauge<'route'>;
+  readonly canaryStatus: Gauge<'route' | 'status'>;
+  readonly canaryRollbacks: Counter<'route' | 'cause'>;
+  readonly canaryErrorRatio: Gauge<'route' | 'variant'>;
+  readonly canaryLatencyP95: Gauge<'route' | 'variant'>;
+  readonly canaryTtftP95: Gauge<'route' | 'variant'>;
+  readonly canaryCostPerRequest: Gauge<'route' | 'variant'>;
+  readonly shadowRequests: Counter<'route' | 'side' | 'outcome'>;
+  readonly shadowDuration: Histogram<'route' | 'side'>;
+  readonly shadowOutputTokens: Histogram<'route' | 'side'>;
   readonly limitsStore: Gauge<'mode'>;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccess: Gauge;
@@ -56,6 +66,16 @@ export const metricNames = {
   modelDrift: 'switchyard_model_drift_total',
   limitRefusals: 'switchyard_rate_limited_total',
   canaryRequests: 'switchyard_canary_requests_total',
+  canaryPercent: 'switchyard_canary_percent',
+  canaryStatus: 'switchyard_canary_status',
+  canaryRollbacks: 'switchyard_canary_rollbacks_total',
+  canaryErrorRatio: 'switchyard_canary_error_ratio',
+  canaryLatencyP95: 'switchyard_canary_latency_p95_seconds',
+  canaryTtftP95: 'switchyard_canary_ttft_p95_seconds',
+  canaryCostPerRequest: 'switchyard_canary_cost_per_request_usd',
+  shadowRequests: 'switchyard_shadow_requests_total',
+  shadowDuration: 'switchyard_shadow_duration_seconds',
+  shadowOutputTokens: 'switchyard_shadow_output_tokens',
   limitsStore: 'switchyard_limits_store',
   configReloads: 'switchyard_config_reloads_total',
   configLastReloadSuccess: 'switchyard_config_last_reload_success_timestamp_seconds',
@@ -198,6 +218,68 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
       name: metricNames.canaryRequests,
       help: 'Requests on routes with a canary, by the variant assigned (stable or canary).',
       labelNames: ['route', 'variant'],
+      registers,
+    }),
+    canaryPercent: new Gauge({
+      name: metricNames.canaryPercent,
+      help: 'The share of subjects a route sends to its canary now (0 to 100): the ramp step, 0 after a rollback, 100 once promoted.',
+      labelNames: ['route'],
+      registers,
+    }),
+    canaryStatus: new Gauge({
+      name: metricNames.canaryStatus,
+      help: "A route's canary status: 1 for the current one (gating, gate_failed, running, paused, rolled_back, complete, promoted), 0 for the others.",
+      labelNames: ['route', 'status'],
+      registers,
+    }),
+    canaryRollbacks: new Counter({
+      name: metricNames.canaryRollbacks,
+      help: 'Canary rollbacks decided by this replica, by cause: the guard metric that regressed (error_rate, ttft_p95, latency_p95, cost_per_request) or manual.',
+      labelNames: ['route', 'cause'],
+      registers,
+    }),
+    canaryErrorRatio: new Gauge({
+      name: metricNames.canaryErrorRatio,
+      help: "Share of a variant's requests in the guard window that its own targets did not answer (set at each guard evaluation).",
+      labelNames: ['route', 'variant'],
+      registers,
+    }),
+    canaryLatencyP95: new Gauge({
+      name: metricNames.canaryLatencyP95,
+      help: "p95 latency of a variant's answered requests in the guard window, in seconds (set at each guard evaluation).",
+      labelNames: ['route', 'variant'],
+      registers,
+    }),
+    canaryTtftP95: new Gauge({
+      name: metricNames.canaryTtftP95,
+      help: "p95 time to first token of a variant's streamed answers in the guard window, in seconds (set at each guard evaluation).",
+      labelNames: ['route', 'variant'],
+      registers,
+    }),
+    canaryCostPerRequest: new Gauge({
+      name: metricNames.canaryCostPerRequest,
+      help: "Mean cost of a variant's answered requests in the guard window, in USD (set at each guard evaluation).",
+      labelNames: ['route', 'variant'],
+      registers,
+    }),
+    shadowRequests: new Counter({
+      name: metricNames.shadowRequests,
+      help: 'Shadowed requests by side (primary: the answer the client got; shadow: the discarded copy) and outcome (success, error; skipped: the copy was not sent, too many under way).',
+      labelNames: ['route', 'side', 'outcome'],
+      registers,
+    }),
+    shadowDuration: new Histogram({
+      name: metricNames.shadowDuration,
+      help: 'Whole-answer time of shadowed requests, primary and shadow side by side, in seconds (the copy is always sent non-stream).',
+      labelNames: ['route', 'side'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    shadowOutputTokens: new Histogram({
+      name: metricNames.shadowOutputTokens,
+      help: 'Output tokens of shadowed requests, primary and shadow side by side.',
+      labelNames: ['route', 'side'],
+      buckets: [16, 64, 128, 256, 512, 1024, 2048, 4096, 8192],
       registers,
     }),
     limitsStore: new Gauge({

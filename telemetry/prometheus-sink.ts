@@ -4,9 +4,12 @@
  */
 import type { GatewayMetrics } from './metrics.js';
 import { costUsd } from './cost.js';
-import type { AttemptOutcome, DeploymentRef, RequestRecord, TelemetrySink } from './sink.js';
+import type { Gauge } from 'prom-client';
+import type { AttemptOutcome, CanaryWindowStats, DeploymentRef, RequestRecord, TelemetrySink } from './sink.js';
 
 const statusClasses = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+const canaryStatuses = ['gating', 'gate_failed', 'running', 'paused', 'rolled_back', 'complete', 'promoted'];
 
 const breakerStateValue: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -101,6 +104,33 @@ export class PrometheusSink implements TelemetrySink {
 
   canaryRequest(route: string, variant: string): void {
     this.metrics.canaryRequests.inc({ route, variant });
+  }
+
+  canaryChanged(route: string, status: string, percent: number): void {
+    this.metrics.canaryPercent.set({ route }, percent);
+    for (const s of canaryStatuses) this.metrics.canaryStatus.set({ route, status: s }, s === status ? 1 : 0);
+  }
+
+  canaryRolledBack(route: string, cause: string): void {
+    this.metrics.canaryRollbacks.inc({ route, cause });
+  }
+
+  canaryWindow(route: string, variant: string, w: CanaryWindowStats): void {
+    const labels = { route, variant };
+    const set = (gauge: Gauge<'route' | 'variant'>, value: number | undefined): void => {
+      if (value === undefined) gauge.remove(labels);
+      else gauge.set(labels, value);
+    };
+    set(this.metrics.canaryErrorRatio, w.errorRate);
+    set(this.metrics.canaryLatencyP95, w.latencyP95Ms === undefined ? undefined : w.latencyP95Ms / 1000);
+    set(this.metrics.canaryTtftP95, w.ttftP95Ms === undefined ? undefined : w.ttftP95Ms / 1000);
+    set(this.metrics.canaryCostPerRequest, w.costPerRequestUsd);
+  }
+
+  shadowFinished(route: string, side: 'primary' | 'shadow', outcome: string, durationMs?: number, outputTokens?: number): void {
+    this.metrics.shadowRequests.inc({ route, side, outcome });
+    if (durationMs !== undefined) this.metrics.shadowDuration.observe({ route, side }, durationMs / 1000);
+    if (outputTokens !== undefined) this.metrics.shadowOutputTokens.observe({ route, side }, outputTokens);
   }
 
   modelDrift(deploymentId: string, served: string): void {

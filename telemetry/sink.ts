@@ -27,6 +27,13 @@ export interface RequestRecord {
   usage: Usage | undefined;
 }
 
+export interface CanaryWindowStats {
+  readonly errorRate: number | undefined;
+  readonly latencyP95Ms: number | undefined;
+  readonly ttftP95Ms: number | undefined;
+  readonly costPerRequestUsd: number | undefined;
+}
+
 export interface TelemetrySink {
   /** A request was routed (it has a route) and is being served. */
   requestStarted(route: string): void;
@@ -51,6 +58,20 @@ export interface TelemetrySink {
   modelDrift(deploymentId: string, served: string): void;
   /** A request on a route with a canary was assigned a variant (stable or canary). */
   canaryRequest(route: string, variant: string): void;
+  /** A route's canary changed status or share (gateway/canary/control.ts). */
+  canaryChanged(route: string, status: string, percent: number): void;
+  /** This replica rolled a route's canary back; cause: the guard metric that regressed, or manual. */
+  canaryRolledBack(route: string, cause: string): void;
+  /** The guard's window of one variant at an evaluation (undefined: no sample of that measure). */
+  canaryWindow(route: string, variant: string, window: CanaryWindowStats): void;
+  /** One side of a shadowed request finished (primary: the client's answer; shadow: the discarded copy). */
+  shadowFinished(
+    route: string,
+    side: 'primary' | 'shadow',
+    outcome: 'success' | 'error' | 'skipped',
+    durationMs?: number,
+    outputTokens?: number,
+  ): void;
   /** A request was refused by a configured limit (scope: key, route or deployment; limit: rpm, tpm, usd_day…). */
   limitRefused(route: string, scope: string, limit: string): void;
   /** Where limits are counted changed (redis, memory, fallback_open, fallback_closed). */
@@ -84,6 +105,10 @@ export const silentSink: TelemetrySink = {
   modelDrift: ignore,
   limitRefused: ignore,
   canaryRequest: ignore,
+  canaryChanged: ignore,
+  canaryRolledBack: ignore,
+  canaryWindow: ignore,
+  shadowFinished: ignore,
   limitsStoreMode: ignore,
   breakerProbe: ignore,
   endpointHealth: ignore,

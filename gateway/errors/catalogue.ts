@@ -28,6 +28,8 @@ export const errorCatalogue = {
   config_invalid: { status: 400, type: 'invalid_request_error', level: 'warn' },
   /** POST /admin/reload on a gateway started from a config in memory: there is no file to re-read. */
   no_config_file: { status: 409, type: 'invalid_request_error', level: 'info' },
+  /** POST /admin/canaries/{route}/{action} that the canary's status does not allow (resume a running one). */
+  canary_conflict: { status: 409, type: 'invalid_request_error', level: 'info' },
   rate_limit_exceeded: { status: 429, type: 'requests', level: 'warn' },
   insufficient_quota: { status: 429, type: 'insufficient_quota', level: 'warn' },
   upstream_error: { status: 502, type: 'api_error', level: 'error' },

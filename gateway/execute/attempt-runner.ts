@@ -45,6 +45,8 @@ export class AttemptRun {
   readonly deadlineAt: number;
   /** The request's taken limits (gateway/limits/admission.ts); undefined when nothing limits it. */
   limits: RequestLimits | undefined = undefined;
+  /** When the client's stream got its first chunk (performance.now()); undefined until then, and for non-streams. */
+  firstTokenAt: number | undefined = undefined;
 
   constructor(readonly ctx: RequestContext) {
     this.deadlineAt = ctx.receivedAt + ctx.route.timeouts.totalMs;

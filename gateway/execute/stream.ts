@@ -63,6 +63,7 @@ export async function executeStream(
               control.armIdle(idleMs);
               envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
+              run.firstTokenAt = performance.now();
               report.work = { prompt: promptWork(req) };
               telemetry.firstToken(route.name, deployment, performance.now() - ctx.receivedAt);
             } else {

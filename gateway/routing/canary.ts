@@ -70,9 +70,10 @@ export function assignVariant(
     const presented = headers['x-switchyard-admin-key'];
     if (typeof presented === 'string' && secretsEqual(presented, adminKey) && (forced === 'canary' || forced === 'stable')) return forced;
   }
-  if (canary.buckets <= 0) return 'stable';
-  if (canary.buckets >= bucketCount) return 'canary';
+  const buckets = canary.control.buckets;
+  if (buckets <= 0) return 'stable';
+  if (buckets >= bucketCount) return 'canary';
   const subject = subjectOf(canary, body, key, headers);
   const bucket = subject === undefined ? Math.floor(random() * bucketCount) : bucketOf(route.name, subject, canary.salt);
-  return bucket < canary.buckets ? 'canary' : 'stable';
+  return bucket < buckets ? 'canary' : 'stable';
 }

@@ -6,7 +6,7 @@
  * whose strategy did not.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Config, DeploymentConfig, RouteConfig } from '../../config/schema.js';
+import type { Config, DeploymentConfig, RouteConfig, ShadowConfig } from '../../config/schema.js';
 import { UpstreamShaper } from '../limits/upstream-shaper.js';
 import { DeploymentHealth } from '../health/deployment-health.js';
 import type { DriftCheck } from '../health/model-drift.js';
@@ -23,6 +23,10 @@ import { compileLimits, leaseTtlOf } from '../limits/policy.js';
 import { MemoryStore } from '../limits/memory-store.js';
 import { parseByteSize } from '../../config/byte-size.js';
 import type { DeploymentRuntime, RouteRuntime } from './types.js';
+import { parseDuration } from '../../config/duration.js';
+import { fnv1a } from '../routing/canary.js';
+import { standaloneBoard, type CanaryBoard } from '../canary/board.js';
+import type { RolloutPlan } from '../canary/control.js';
 import type { BuildOptions, Runtime } from './runtime.js';
 
 /**
@@ -36,15 +40,47 @@ function deploymentIdentity(config: Config, id: string): string | undefined {
   return JSON.stringify([d.provider, d.model, p.type, p.endpoints ?? [p.base_url], d.breaker, d.outlier]);
 }
 
+/** What the config says a route's rollout is; its key changes when the rollout does (new targets, share, ramp or gate). */
+function rolloutPlan(route: RouteRuntime, canary: NonNullable<RouteConfig['canary']>): RolloutPlan {
+  const ramp = canary.ramp?.map((s) => ({ percent: s.percent, holdMs: parseDuration(s.hold) }));
+  const g = canary.guard;
+  const limit = (value: number | false) => (value === false ? undefined : value);
+  const fingerprint = JSON.stringify([canary.targets, canary.percent, ramp, canary.gate]);
+  return {
+    route: route.name,
+    key: `${route.name}:${fnv1a(fingerprint).toString(36)}`,
+    percent: canary.percent,
+    ramp,
+    guard:
+      g === false
+        ? undefined
+        : {
+            windowMs: parseDuration(g.window),
+            intervalMs: parseDuration(g.interval),
+            minRequests: g.min_requests,
+            alpha: g.alpha,
+            maxErrorRateIncrease: limit(g.max_error_rate_increase),
+            maxTtftP95Ratio: limit(g.max_ttft_p95_ratio),
+            maxLatencyP95Ratio: limit(g.max_latency_p95_ratio),
+            maxCostRatio: limit(g.max_cost_ratio),
+          },
+    gate: canary.gate,
+    canaryTargets: new Set(canary.targets),
+    stableTargets: new Set(route.targets.map((d) => d.id)),
+  };
+}
+
 /**
  * The route with its canary: the canary variant plans the canary targets first, then the stable targets
- * and the fallbacks (its failures fall back to stable). Its round-robin state carries over a reload.
+ * and the fallbacks (its failures fall back to stable). Its round-robin state carries over a reload, and
+ * its share and guard live in the board's control for the rollout (gateway/canary/).
  */
 function withCanary(
   route: RouteRuntime,
   canary: NonNullable<RouteConfig['canary']>,
   deploymentOf: (route: string, id: string) => DeploymentRuntime,
   previous: RouteRuntime | undefined,
+  board: CanaryBoard,
 ): RouteRuntime {
   const targets = canary.targets.map((id) => deploymentOf(route.name, id));
   const operations = new Set(route.operations);
@@ -64,8 +100,29 @@ function withCanary(
   return {
     ...route,
     operations,
-    canary: { buckets: Math.round(canary.percent * 100), sticky: canary.sticky, salt: canary.salt, header, view },
+    canary: { control: board.controlFor(rolloutPlan(route, canary)), sticky: canary.sticky, salt: canary.salt, header, view },
   };
+}
+
+/** The route with its shadow (`shadow`): copies plan the shadow deployment alone, once (no retry, no hedge, no fallback). */
+function withShadow(
+  route: RouteRuntime,
+  shadow: ShadowConfig,
+  deployment: DeploymentRuntime,
+  previous: RouteRuntime | undefined,
+): RouteRuntime {
+  const view: RouteRuntime = {
+    ...route,
+    targets: [deployment],
+    fallbacks: [],
+    retries: { ...route.retries, same_deployment: 0 },
+    hedge: undefined,
+    streamUpstream: false,
+    limits: undefined,
+    strategyState: new Map<string, number>(),
+  };
+  const carried = previous?.shadow?.deployment.id === deployment.id ? previous.shadow.inFlight : { count: 0 };
+  return { ...route, shadow: { deployment, share: shadow.percent / 100, maxInFlight: shadow.max_in_flight, view, inFlight: carried } };
 }
 
 /** How a deployment's answers are checked for drift; none for a floating alias it accepts (allow_floating). */
@@ -92,6 +149,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
   const leaseTtl = leaseTtlOf(config.redis);
 
   const previous = options.previous;
+  const canaries = options.canaries ?? standaloneBoard();
   const deployments = new Map<string, DeploymentRuntime>();
   for (const [id, d] of Object.entries(config.deployments)) {
     const provider = providers.get(d.provider);
@@ -157,9 +215,16 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       operations,
       limits: compileLimits('route', name, r.limits, undefined, leaseTtl),
       canary: undefined,
+      shadow: undefined,
     };
-    routes.set(name, r.canary === undefined ? route : withCanary(route, r.canary, deploymentOf, previous?.routes.get(name)));
+    const shadowed =
+      r.shadow === undefined ? route : withShadow(route, r.shadow, deploymentOf(name, r.shadow.target), previous?.routes.get(name));
+    routes.set(
+      name,
+      r.canary === undefined ? shadowed : withCanary(shadowed, r.canary, deploymentOf, previous?.routes.get(name), canaries),
+    );
   }
+  canaries.retain(new Set([...routes.values()].flatMap((r) => (r.canary ? [r.canary.control.plan.key] : []))));
 
   const secrets = [
     ...Object.values(config.providers).flatMap((p) =>

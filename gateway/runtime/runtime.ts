@@ -11,6 +11,7 @@ import type { SecretRedactor } from '../errors/secret-redactor.js';
 import type { AttemptRunner } from '../execute/attempt-runner.js';
 import type { Limiter } from '../limits/admission.js';
 import type { LimitStore } from '../limits/store.js';
+import type { CanaryBoard } from '../canary/board.js';
 import type { DeploymentRuntime, ProviderRuntime, RouteRuntime } from './types.js';
 
 export interface Runtime {
@@ -51,6 +52,8 @@ export interface BuildOptions {
   limitStore?: LimitStore;
   /** Told of every request refused by a configured limit. */
   onLimitRefused?: (route: string, scope: string, limit: string) => void;
+  /** Every canary rollout of the process (gateway/canary/board.ts); it outlives Runtimes. Unset: one that never ticks. */
+  canaries?: CanaryBoard;
   /** The Runtime being replaced: live state carries over from it (see the header). */
   previous?: Runtime;
 }

@@ -3,6 +3,7 @@
  * prepared once (built by build.ts). Everything here is read-only except each deployment's `health`.
  * The Runtime itself is in runtime.ts.
  */
+import type { CanaryControl } from '../canary/control.js';
 import type { CanaryConfig, Capability, ContinuationConfig, HedgeConfig, RetriesConfig, RouteConfig } from '../../config/schema.js';
 import type { DeploymentHealth } from '../health/deployment-health.js';
 import type { DriftCheck } from '../health/model-drift.js';
@@ -82,12 +83,25 @@ export interface RouteRuntime {
   readonly limits: SubjectLimits | undefined;
   /** The route's canary (`canary`, routing/canary.ts); undefined: none. */
   readonly canary: CanaryRuntime | undefined;
+  /** Copies of a share of requests to another deployment (`shadow`, gateway/canary/shadow.ts); undefined: none. */
+  readonly shadow: ShadowRuntime | undefined;
+}
+
+export interface ShadowRuntime {
+  readonly deployment: DeploymentRuntime;
+  /** Share of requests copied, 0..1. */
+  readonly share: number;
+  readonly maxInFlight: number;
+  /** The route as a copy plans it: the shadow deployment alone, no retries, no hedge. */
+  readonly view: RouteRuntime;
+  /** Copies under way (carried over a reload while the shadow is the same). */
+  readonly inFlight: { count: number };
 }
 
 /** A route's canary (`canary`): how requests are assigned (routing/canary.ts) and the canary variant's plan. */
 export interface CanaryRuntime {
-  /** Buckets (of 10 000) that go to the canary: percent x 100. */
-  readonly buckets: number;
+  /** The rollout's live share, guard and state (gateway/canary/control.ts); `control.buckets` of 10 000 go to the canary. */
+  readonly control: CanaryControl;
   readonly sticky: CanaryConfig['sticky'];
   readonly salt: string;
   /** The header a `header:<name>` sticky reads, lower-cased. */

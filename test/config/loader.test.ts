@@ -51,9 +51,9 @@ describe('phase one: YAML and schema', () => {
   });
 
   it('refuses a key whose feature is not built yet', () => {
-    expect(
-      one(base.replace('    targets: [llama@local]', '    targets: [llama@local]\n    shadow: { target: llama@local, percent: 5 }')),
-    ).toMatch(/^sw\.yaml:9:5: routes\.chat\.shadow: unknown key 'shadow'/);
+    expect(one(base.replace('    targets: [llama@local]', '    targets: [llama@local]\n    cache: { ttl_s: 60 }'))).toMatch(
+      /^sw\.yaml:9:5: routes\.chat\.cache: unknown key 'cache'/,
+    );
   });
 
   it('says what type was expected and what came', () => {

@@ -85,6 +85,6 @@ describe('canary assignment', () => {
     const route = routeOf('user');
     expect(route.canary!.view.targets.map((d) => d.id)).toEqual(['next']);
     expect(route.canary!.view.fallbacks.map((d) => d.id)).toEqual(['stable']);
-    expect(route.canary!.buckets).toBe(500);
+    expect(route.canary!.control.buckets).toBe(500);
   });
 });

@@ -1,0 +1,41 @@
+/** What a gateway process does when a canary changes: metrics (telemetry) and log lines. */
+import type { Logger } from 'pino';
+import type { CanaryEvents } from '../gateway/canary/board.js';
+import { windowStats } from '../gateway/canary/report.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
+
+/** A store that keeps failing is logged once a minute per rollout, not every tick. */
+const storeLogEveryMs = 60_000;
+
+export function canaryEvents(telemetry: TelemetrySink, logger: Logger): CanaryEvents {
+  const storeLoggedAt = new Map<string, number>();
+  return {
+    changed(control, previous) {
+      const { route } = control.plan;
+      const s = control.state;
+      telemetry.canaryChanged(route, s.status, s.percent);
+      const line = { route, from: previous.status, to: s.status, percent: s.percent, step: s.step, reason: s.reason, by: s.by };
+      if (s.status === 'rolled_back' || s.status === 'gate_failed') logger.warn(line, `canary ${s.status.replace('_', ' ')}`);
+      else logger.info(line, 'canary changed');
+    },
+    rolledBack(control, cause) {
+      telemetry.canaryRolledBack(control.plan.route, cause);
+    },
+    evaluated(control, _verdict) {
+      const windows = control.windows;
+      if (windows === undefined) return;
+      const now = performance.now();
+      telemetry.canaryWindow(control.plan.route, 'stable', windowStats(windows.stable.summary(now)));
+      telemetry.canaryWindow(control.plan.route, 'canary', windowStats(windows.canary.summary(now)));
+    },
+    storeFailed(control, error) {
+      const now = Date.now();
+      if (now - (storeLoggedAt.get(control.plan.key) ?? 0) < storeLogEveryMs) return;
+      storeLoggedAt.set(control.plan.key, now);
+      logger.warn(
+        { route: control.plan.route, err: error.message },
+        'canary state store unavailable: this replica keeps its last known state',
+      );
+    },
+  };
+}
