@@ -160,14 +160,16 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   let limitStore = openLimitStore(redis, storeEvents);
   // One board of canary rollouts for the process: shares, steps and rollbacks outlive reloads (and, with Redis, replicas).
   const gate: { send?: EvalSend } = {};
-  const canaries = new CanaryBoard({
-    store:
-      redis === undefined
-        ? new MemoryStateStore()
-        : new RedisStateStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs }),
-    events: canaryEvents(telemetry, logger),
-    runGate: (control) => runCanaryGate(control, gate.send!, configPath),
-  });
+  const openBoard = (): CanaryBoard =>
+    new CanaryBoard({
+      store:
+        redis === undefined
+          ? new MemoryStateStore()
+          : new RedisStateStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs }),
+      events: canaryEvents(telemetry, logger),
+      runGate: (control) => runCanaryGate(control, gate.send!, configPath),
+    });
+  let canaries = openBoard();
   const build = (next: Config, previous?: Runtime) => {
     const built = buildRuntime(next, {
       ...(previous ? { previous } : {}),
@@ -287,7 +289,11 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     simulators: sims,
     reload(next = runtime.current.config, reloadOptions = {}) {
       // Fresh state (tests) starts limits afresh too, when they count in memory.
-      if (reloadOptions.freshState && redis === undefined) limitStore = openLimitStore(undefined, storeEvents);
+      if (reloadOptions.freshState && redis === undefined) {
+        limitStore = openLimitStore(undefined, storeEvents);
+        void canaries.close();
+        canaries = openBoard();
+      }
       runtime.swap(build(next, reloadOptions.freshState ? undefined : runtime.current));
     },
     close(graceMs = config.server.shutdown_grace_ms, closeOptions = {}) {

@@ -191,10 +191,9 @@ export class CanaryControl {
   private async rollBack(cause: string, reason: string): Promise<void> {
     const now = this.ctx.now();
     this.unsyncedRollback = undefined;
-    const done = await this.change((s) =>
+    await this.change((s) =>
       s.status === 'rolled_back' ? undefined : { ...s, status: 'rolled_back', percent: 0, since: now, reason, cause },
     );
-    if (done) this.ctx.rolledBack(this, cause, reason);
   }
 
   /** The ramp's next step, once the current one has held for its time. */
@@ -300,7 +299,7 @@ export class CanaryControl {
     const next = decide(this.state);
     if (next === undefined || next.status !== 'rolled_back') return false;
     this.unsyncedRollback = { cause: next.cause ?? 'manual', reason: next.reason ?? 'rolled back' };
-    this.apply({ ...next, version: this.state.version });
+    this.apply({ ...next, version: this.state.version, by: this.ctx.replica });
     return true;
   }
 
@@ -316,6 +315,9 @@ export class CanaryControl {
     if (previous.status !== next.status || previous.percent !== next.percent || previous.step !== next.step) {
       this.record(next);
       this.ctx.changed(this, previous);
+      // Counted once, by the replica that decided it (the others only follow).
+      if (next.status === 'rolled_back' && next.by === this.ctx.replica)
+        this.ctx.rolledBack(this, next.cause ?? 'manual', next.reason ?? '');
     }
   }
 

@@ -10,7 +10,7 @@
  * - ```js / ```mjs: run by Node as an ES module from the repository root (so `import OpenAI from
  *   'openai'` resolves) against the gateway below, with the README's base URL `http://localhost:8080`
  *   replaced by the gateway's; it must exit 0.
- * - ```sh / ```bash / ```shell that call `curl`: run by bash (`set -eo pipefail`, and curl fails on
+ * - ```sh / ```bash / ```shell that call `curl` or `npx switchyard eval`: run by bash (`set -eo pipefail`, and curl fails on
  *   an HTTP error unless the block already passes -f) against the same gateway: `localhost:8080` is
  *   the gateway, any other `localhost:PORT` gets a free port (every mention of that port in the block
  *   is rewritten, e.g. the `--port` of a simulator it starts). A line that starts the gateway
@@ -89,7 +89,7 @@ function commandsOf(text: string): string[] {
 
 const blocks = fencedBlocks(readme);
 const at = (b: Block) => `README.md:${b.line}`;
-const isRun = (b: Block) => shellLanguages.has(b.lang) && /(^|[\s;|&(])curl\s/m.test(b.text);
+const isRun = (b: Block) => shellLanguages.has(b.lang) && /(^|[\s;|&(])(curl|npx switchyard eval)\s/m.test(b.text);
 
 /** The environment the README starts the gateway with (`VAR=value npm start`), from every such line. */
 const gatewayEnv: Record<string, string> = {};
