@@ -7,7 +7,17 @@ import type { TelemetrySink } from '../telemetry/sink.js';
 /** A store that keeps failing is logged once a minute per rollout, not every tick. */
 const storeLogEveryMs = 60_000;
 
-export function canaryEvents(telemetry: TelemetrySink, logger: Logger): CanaryEvents {
+/**
+ * `resetHealth`: a restarted canary's deployments start with a closed breaker and no ejection, on every
+ * replica (each applies the restart it reads from Redis): the failures that rolled it back were judged
+ * already, and a breaker left open would fail the canary's share over to stable and roll it back again
+ * before it had one request.
+ */
+export function canaryEvents(
+  telemetry: TelemetrySink,
+  logger: Logger,
+  resetHealth: (deploymentIds: Iterable<string>) => void,
+): CanaryEvents {
   const storeLoggedAt = new Map<string, number>();
   return {
     changed(control, previous) {
@@ -17,6 +27,9 @@ export function canaryEvents(telemetry: TelemetrySink, logger: Logger): CanaryEv
       const line = { route, from: previous.status, to: s.status, percent: s.percent, step: s.step, reason: s.reason, by: s.by };
       if (s.status === 'rolled_back' || s.status === 'gate_failed') logger.warn(line, `canary ${s.status.replace('_', ' ')}`);
       else logger.info(line, 'canary changed');
+    },
+    restarted(control) {
+      resetHealth(control.plan.canaryTargets);
     },
     rolledBack(control, cause) {
       telemetry.canaryRolledBack(control.plan.route, cause);

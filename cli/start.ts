@@ -166,7 +166,9 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
         redis === undefined
           ? new MemoryStateStore()
           : new RedisStateStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs }),
-      events: canaryEvents(telemetry, logger),
+      events: canaryEvents(telemetry, logger, (ids) => {
+        for (const id of ids) runtime.current.deployments.get(id)?.health.reset();
+      }),
       runGate: (control) => runCanaryGate(control, gate.send!, configPath),
     });
   let canaries = openBoard();

@@ -93,7 +93,13 @@ function summary(file: string, c: Config, envNote: string): string {
   );
   lines.push(`  routes (${Object.keys(c.routes).length}):`);
   for (const [name, r] of Object.entries(c.routes)) {
-    lines.push(`    ${name} (${r.strategy}): ${r.targets.join(', ')}${r.fallbacks.length ? `; fallbacks: ${r.fallbacks.join(', ')}` : ''}`);
+    const canary = r.canary
+      ? `; canary: ${r.canary.targets.join(', ')} at ${r.canary.ramp ? r.canary.ramp.map((s) => `${s.percent}`).join('→') : r.canary.percent} %${r.canary.guard === false ? ', no guard' : ''}${r.canary.gate ? `, gate ${r.canary.gate}` : ''}`
+      : '';
+    const shadow = r.shadow ? `; shadow: ${r.shadow.target} at ${r.shadow.percent} %` : '';
+    lines.push(
+      `    ${name} (${r.strategy}): ${r.targets.join(', ')}${r.fallbacks.length ? `; fallbacks: ${r.fallbacks.join(', ')}` : ''}${canary}${shadow}`,
+    );
   }
   if (Object.keys(c.simulators).length > 0) lines.push(`  simulators: ${Object.keys(c.simulators).join(', ')}`);
   lines.push(`  client keys: ${c.keys.length === 0 ? 'none (the gateway accepts any key)' : c.keys.length}`);

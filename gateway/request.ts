@@ -77,8 +77,9 @@ const observation: CanaryObservation = { failed: false, ttftMs: undefined, laten
 
 /**
  * Feeds the canary guard one finished request of its variant. Failed: the variant's own targets did
- * not answer (an error, or another deployment had to). Left out: a client that left, a request nothing
- * was tried for (a limit refused it) and one refused for the client's own fault (4xx but 429).
+ * not answer (an error, or another deployment had to, also when they were out of plans: a canary whose
+ * breaker is open is failing its users over). Left out: a client that left, a request nothing was tried
+ * for (a limit refused it) and one refused for the client's own fault (4xx but 429).
  */
 function observeCanary(record: RequestRecord, durationMs: number): void {
   const control = record.route!.canary!.control;
@@ -154,9 +155,6 @@ export class RequestPipeline {
       this.deps.telemetry.canaryRequest(route.name, record.variant);
       if (record.variant === 'canary') planRoute = route.canary.view;
     }
-    const shadow = route.shadow;
-    if (shadow !== undefined && shadow.deployment.operations.has(request.operation) && run.ctx.random() < shadow.share)
-      record.shadowed = sendShadowCopy(rt, route, shadow, request, this.deps.telemetry, run.ctx.random);
     const planned = planCandidates(planRoute, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
@@ -177,11 +175,20 @@ export class RequestPipeline {
     return admitted.plan;
   }
 
+  /** Copies a share of the route's admitted requests to its shadow deployment (gateway/canary/shadow.ts). */
+  private shadow(rt: Runtime, run: AttemptRun, inference: Inference, record: RequestRecord): void {
+    const { route, random } = run.ctx;
+    const shadow = route.shadow!;
+    if (!shadow.deployment.operations.has(inference.request.operation) || random() >= shadow.share) return;
+    record.shadowed = sendShadowCopy(rt, route, shadow, inference.request, this.deps.telemetry, random);
+  }
+
   /** A complete non-stream answer, or a thrown GatewayError / ClientGone. */
   async unary(rt: Runtime, inference: Inference, record: RequestRecord): Promise<UnaryAnswer> {
     const run = this.start(rt, inference, record);
     const planned = this.plan(rt, run, inference, record);
     const candidates = Array.isArray(planned) ? planned : await planned;
+    if (run.ctx.route.shadow !== undefined) this.shadow(rt, run, inference, record);
     const answer = await executeUnary(rt.attemptRunner, run, inference.request, candidates);
     record.deployment = answer.deployment;
     record.usage = answer.usage;
@@ -193,6 +200,7 @@ export class RequestPipeline {
     const run = this.start(rt, inference, record);
     const planned = this.plan(rt, run, inference, record);
     const candidates = Array.isArray(planned) ? planned : await planned;
+    if (run.ctx.route.shadow !== undefined) this.shadow(rt, run, inference, record);
     const outcome = await executeStream(rt.attemptRunner, run, inference.request, candidates, sink);
     record.deployment = outcome.deployment;
     record.usage = outcome.usage;

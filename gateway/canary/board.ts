@@ -13,6 +13,8 @@ import { MemoryStateStore, type CanaryState, type CanaryStateStore } from './sta
 export interface CanaryEvents {
   changed?(control: CanaryControl, previous: CanaryState): void;
   rolledBack?(control: CanaryControl, cause: string, reason: string): void;
+  /** The canary starts again (resumed after a rollback, or its gate passed). */
+  restarted?(control: CanaryControl): void;
   evaluated?(control: CanaryControl, verdict: GuardVerdict): void;
   storeFailed?(control: CanaryControl, error: Error): void;
 }
@@ -46,6 +48,7 @@ export class CanaryBoard {
       monotonic: options.monotonic ?? (() => performance.now()),
       changed: (c, previous) => events.changed?.(c, previous),
       rolledBack: (c, cause, reason) => events.rolledBack?.(c, cause, reason),
+      restarted: (c) => events.restarted?.(c),
       evaluated: (c, verdict) => events.evaluated?.(c, verdict),
       storeFailed: (c, error) => events.storeFailed?.(c, error),
       ...(options.runGate ? { runGate: options.runGate } : {}),

@@ -61,6 +61,8 @@ export interface ControlContext {
   monotonic(): number;
   changed(control: CanaryControl, previous: CanaryState): void;
   rolledBack(control: CanaryControl, cause: string, reason: string): void;
+  /** The canary starts (again) after a rollback, a failed gate or its gate: its deployments' health starts afresh too. */
+  restarted(control: CanaryControl): void;
   evaluated(control: CanaryControl, verdict: GuardVerdict): void;
   storeFailed(control: CanaryControl, error: Error): void;
   readonly runGate?: (control: CanaryControl) => Promise<GateResult>;
@@ -254,8 +256,11 @@ export class CanaryControl {
     try {
       const stored = await this.ctx.store.get(this.plan.key);
       if (stored === undefined) {
-        const fresh = { ...stampless(this.plan, this.ctx.now(), this.ctx.replica), version: 1 };
-        if (await this.ctx.store.compareAndSet(this.plan.key, undefined, fresh)) this.apply(fresh);
+        // Nothing stored: a new rollout, or Redis lost it (restarted without persistence, evicted). What this
+        // replica knows is written back, so a rolled-back canary stays rolled back.
+        const known = this.state.version > 0 ? { ...this.state, version: this.state.version + 1, by: this.ctx.replica } : undefined;
+        const next = known ?? { ...stampless(this.plan, this.ctx.now(), this.ctx.replica), version: 1 };
+        if (await this.ctx.store.compareAndSet(this.plan.key, undefined, next)) this.apply(next);
       } else if (stored.version !== this.state.version || this.buckets !== Math.round(stored.percent * 100)) this.apply(stored);
     } catch (err) {
       this.ctx.storeFailed(this, err as Error);
@@ -311,6 +316,7 @@ export class CanaryControl {
     if (!watchedStatuses.has(previous.status) && watchedStatuses.has(next.status)) {
       this.windows?.reset();
       this.lastVerdict = undefined;
+      this.ctx.restarted(this);
     }
     if (previous.status !== next.status || previous.percent !== next.percent || previous.step !== next.step) {
       this.record(next);

@@ -132,6 +132,14 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** Closed with a clean slate, as after a fresh start (an operator says the upstream was fixed). */
+  reset(): void {
+    this.waitMs = this.options.resetMs;
+    this.probesTrusted = true;
+    this.moveTo('closed');
+    this.window.reset();
+  }
+
   /** The wait before the next trial, as it stands (for the admin view). */
   get currentWaitMs(): number {
     return this.waitMs;

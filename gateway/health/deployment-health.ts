@@ -164,6 +164,15 @@ export class DeploymentHealth {
   }
 
   /** Undoes every override and temporary exclusion: forced breaker, drain, drift hold, cooldown, ejection. */
+  /**
+   * A fresh start: everything restore() clears, and the breaker closed with an empty window. For a canary
+   * an operator restarts after a rollback: the failures that rolled it back have been judged already.
+   */
+  reset(): void {
+    this.restore();
+    this.breaker.reset();
+  }
+
   restore(): void {
     this.breaker.forced = undefined;
     this.drained = false;

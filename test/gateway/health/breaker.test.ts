@@ -110,4 +110,17 @@ describe('CircuitBreaker', () => {
     b.forced = undefined;
     expect(b.state(0)).toBe('closed');
   });
+
+  it('reset closes an open breaker with a clean slate: an empty window and the first wait again', () => {
+    const { b, transitions } = breaker();
+    fail(b, 0, 4);
+    b.record(b.acquire(1000)!, 'failure', 1000);
+    expect(b.currentWaitMs).toBe(2000);
+    b.reset();
+    expect([b.state(1001), b.available(1001), b.currentWaitMs]).toEqual(['closed', true, 1000]);
+    // The failures before the reset no longer count: three more stay under the volume threshold.
+    fail(b, 1001, 3);
+    expect(b.state(1001)).toBe('closed');
+    expect(transitions).toEqual(['closed->open', 'open->half_open', 'half_open->open', 'open->closed']);
+  });
 });
