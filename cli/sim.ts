@@ -4,15 +4,15 @@
  * variable named on the command line, never taken as a flag value (it would show in `ps`).
  */
 import { parseArgs } from 'node:util';
-import { simPrefillStyles, startSimulator, type SimPrefillStyle, type SimulatorOptions } from '../sim/index.js';
+import { simKinds, simPrefillStyles, startSimulator, type SimKind, type SimPrefillStyle, type SimulatorOptions } from '../sim/index.js';
 
-const usage = `usage: switchyard sim --kind openai|vllm [options]
+const usage = `usage: switchyard sim --kind openai|vllm|anthropic|gemini|azure [options]
 
 Runs an upstream simulator speaking the OpenAI or vLLM wire format, with an admin API under /sim
 (POST/GET/DELETE /sim/faults, GET/DELETE /sim/stats, GET /sim/requests).
 
 options:
-  --kind openai|vllm       wire format to speak (required)
+  --kind KIND              wire format to speak (required): openai, vllm, or a provider's own: anthropic, gemini, azure
   --port N                 port to listen on (default 8000; 0 picks a free one)
   --host H                 address to bind (default 127.0.0.1)
   --model NAME             served model name (default sim-model)
@@ -74,8 +74,10 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
   });
   if (values.help) return 'help';
   const kind = values.kind;
-  if (kind !== 'openai' && kind !== 'vllm') {
-    throw new UsageError(kind === undefined ? '--kind is required (openai or vllm)' : `--kind must be openai or vllm, got '${kind}'`);
+  if (!simKinds.includes(kind as SimKind)) {
+    throw new UsageError(
+      kind === undefined ? `--kind is required (${simKinds.join(', ')})` : `--kind must be one of ${simKinds.join(', ')}, got '${kind}'`,
+    );
   }
   let apiKey: string | undefined;
   const keyVar = values['api-key-env'];
@@ -84,7 +86,7 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
     if (apiKey === undefined || apiKey === '') throw new UsageError(`--api-key-env: environment variable ${keyVar} is not set`);
   }
   const options: SimulatorOptions = {
-    kind,
+    kind: kind as SimKind,
     model: values.model ?? 'sim-model',
     port: number('port', values.port, isInt(0, 65535), 'a port number (0-65535)') ?? 8000,
     ...(values.host !== undefined ? { host: values.host } : {}),

@@ -82,7 +82,9 @@ export const serverSchema = z
   });
 
 export const simulatorSchema = z.strictObject({
-  kind: z.enum(['openai', 'vllm']).describe('Which wire format the in-process simulator speaks.'),
+  kind: z
+    .enum(['openai', 'vllm', 'anthropic', 'gemini', 'azure'])
+    .describe("Which wire format the in-process simulator speaks (openai, vllm, or a provider's own: anthropic, gemini, azure)."),
   model: z.string().min(1).describe('The model name the simulator serves.'),
   ttft_ms: z.number().int().min(0).default(50).describe('Time to first token.'),
   tpot_ms: z.number().int().min(0).default(10).describe('Time per output token.'),

@@ -5,5 +5,5 @@
  */
 export { startSimulator } from './server.js';
 export type { RecordedRequest, RunningSimulator, SimKind, SimOperation, SimPrefillStyle, SimStats, SimulatorOptions } from './types.js';
-export { simPrefillStyles } from './types.js';
+export { simKinds, simPrefillStyles } from './types.js';
 export { parseFault, parseFaultList, type Fault, type FaultOperation, type FaultType } from './faults.js';

@@ -15,6 +15,7 @@ import { Generation } from './generation.js';
 import { isRejection, parseCompletionRequest, type CompletionOperation } from './request.js';
 import { modelsBody } from './responses.js';
 import { resolveOptions, type RunningSimulator, type SimOperation, type SimulatorOptions } from './types.js';
+import { nativeWires } from './native/index.js';
 
 /** Bodies beyond this are refused: no test or benchmark sends more, and memory stays bounded. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -69,6 +70,7 @@ function route(
   invalidJson: boolean,
 ): void {
   const { options, flavor } = sim;
+  if (nativeWires[options.kind]?.route(sim, req, res, method, path, body, invalidJson)) return;
   if (options.apiKey !== undefined && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     return new Exchange(sim, res).error(401);
   }
@@ -123,7 +125,7 @@ function onBody(sim: SimContext, req: IncomingMessage, res: ServerResponse, text
   if (path.startsWith('/sim/') && handleAdmin(sim, method, path, body, invalidJson, res)) return;
   const counters = sim.counters;
   counters.requests += 1;
-  counters.byOperation[operationOf(method, path)] += 1;
+  counters.byOperation[(nativeWires[sim.options.kind]?.operationOf ?? operationOf)(method, path)] += 1;
   sim.record({ method, path, headers: req.headers, body, at: Date.now() });
   try {
     route(sim, req, res, method, path, body, invalidJson);
@@ -186,7 +188,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     model: resolved.model,
     port,
     origin,
-    url: `${origin}/v1`,
+    url: `${origin}${nativeWires[resolved.kind]?.basePath ?? '/v1'}`,
     stats: () => sim.stats(),
     resetStats: () => sim.resetStats(),
     setFaults: (faults) => sim.faults.set(faults),

@@ -4,7 +4,10 @@
  */
 import type { Fault } from './faults.js';
 
-export type SimKind = 'openai' | 'vllm';
+/** The wire format a simulator speaks: OpenAI's (openai, vllm) or a provider's own (sim/native/). */
+export type SimKind = 'openai' | 'vllm' | 'anthropic' | 'gemini' | 'azure';
+
+export const simKinds: readonly SimKind[] = ['openai', 'vllm', 'anthropic', 'gemini', 'azure'];
 
 /**
  * How the simulated server continues a partial assistant answer, as each style of real server does:

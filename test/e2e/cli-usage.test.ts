@@ -97,7 +97,7 @@ describe('usage errors exit 2 with a hint on stderr and nothing on stdout', () =
     [
       'sim',
       ['--kind', 'bedrock'],
-      /^switchyard sim: --kind must be openai or vllm, got 'bedrock'\nrun 'switchyard sim --help' for usage\.\n$/,
+      /^switchyard sim: --kind must be one of openai, vllm, anthropic, gemini, azure, got 'bedrock'\nrun 'switchyard sim --help' for usage\.\n$/,
     ],
     ['validate', ['--bogus'], /usage: switchyard validate/],
   ])('%s %j', async (command, args, stderr) => {
