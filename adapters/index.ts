@@ -6,9 +6,19 @@
  */
 import type { ProviderAdapter, ProviderKind } from './types.js';
 import { openAICompatibleKinds } from './openai-compatible/index.js';
+import { anthropicKind } from './anthropic/index.js';
+import { azureKind } from './azure/index.js';
+import { bedrockKind } from './bedrock/index.js';
+import { geminiKind } from './gemini/index.js';
+import { vertexKind } from './gemini/vertex.js';
 
 export const providerKinds = {
   ...openAICompatibleKinds,
+  anthropic: anthropicKind,
+  azure: azureKind,
+  bedrock: bedrockKind,
+  gemini: geminiKind,
+  vertex: vertexKind,
 } satisfies Readonly<Record<string, ProviderKind>>;
 
 export type ProviderType = keyof typeof providerKinds;

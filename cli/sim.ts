@@ -6,13 +6,13 @@
 import { parseArgs } from 'node:util';
 import { simKinds, simPrefillStyles, startSimulator, type SimKind, type SimPrefillStyle, type SimulatorOptions } from '../sim/index.js';
 
-const usage = `usage: switchyard sim --kind openai|vllm|anthropic|gemini|azure [options]
+const usage = `usage: switchyard sim --kind openai|vllm|anthropic|gemini|azure|bedrock [options]
 
 Runs an upstream simulator speaking the OpenAI or vLLM wire format, with an admin API under /sim
 (POST/GET/DELETE /sim/faults, GET/DELETE /sim/stats, GET /sim/requests).
 
 options:
-  --kind KIND              wire format to speak (required): openai, vllm, or a provider's own: anthropic, gemini, azure
+  --kind KIND              wire format to speak (required): openai, vllm, or a provider's own: anthropic, gemini, azure, bedrock
   --port N                 port to listen on (default 8000; 0 picks a free one)
   --host H                 address to bind (default 127.0.0.1)
   --model NAME             served model name (default sim-model)

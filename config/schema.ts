@@ -83,8 +83,8 @@ export const serverSchema = z
 
 export const simulatorSchema = z.strictObject({
   kind: z
-    .enum(['openai', 'vllm', 'anthropic', 'gemini', 'azure'])
-    .describe("Which wire format the in-process simulator speaks (openai, vllm, or a provider's own: anthropic, gemini, azure)."),
+    .enum(['openai', 'vllm', 'anthropic', 'gemini', 'azure', 'bedrock'])
+    .describe("Which wire format the in-process simulator speaks (openai, vllm, or a provider's own: anthropic, gemini, azure, bedrock)."),
   model: z.string().min(1).describe('The model name the simulator serves.'),
   ttft_ms: z.number().int().min(0).default(50).describe('Time to first token.'),
   tpot_ms: z.number().int().min(0).default(10).describe('Time per output token.'),
@@ -162,9 +162,15 @@ const transportShape = {
 
 type ProviderKinds = typeof providerKinds;
 
+/**
+ * A type's own settings keys. The conditional re-states that they are a zod shape: with two types whose
+ * settings differ, TypeScript cannot see that of the indexed access for a generic T.
+ */
+type SettingsShape<T extends ProviderType> = ProviderKinds[T]['settings']['shape'] extends infer S extends z.ZodRawShape ? S : never;
+
 /** `providers.<id>` for one type: its `type`, the transport's keys and the type's own settings. */
 type ProviderVariant<T extends ProviderType> = z.ZodObject<
-  { type: z.ZodLiteral<T> } & typeof transportShape & ProviderKinds[T]['settings']['shape'],
+  { type: z.ZodLiteral<T> } & typeof transportShape & SettingsShape<T>,
   z.core.$strict
 >;
 /** One member per type (distributed, so each variant keeps exactly its own keys). */

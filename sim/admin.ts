@@ -10,7 +10,7 @@ import type { SimContext } from './context.js';
 import { parseFaultList } from './faults.js';
 import type { RecordedRequest } from './types.js';
 
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'proxy-authorization'];
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'x-amz-security-token', 'proxy-authorization'];
 
 /**
  * The admin API has no key and may listen on 0.0.0.0 (docker compose): credentials the gateway sent

@@ -5,9 +5,9 @@
 import type { Fault } from './faults.js';
 
 /** The wire format a simulator speaks: OpenAI's (openai, vllm) or a provider's own (sim/native/). */
-export type SimKind = 'openai' | 'vllm' | 'anthropic' | 'gemini' | 'azure';
+export type SimKind = 'openai' | 'vllm' | 'anthropic' | 'gemini' | 'azure' | 'bedrock';
 
-export const simKinds: readonly SimKind[] = ['openai', 'vllm', 'anthropic', 'gemini', 'azure'];
+export const simKinds: readonly SimKind[] = ['openai', 'vllm', 'anthropic', 'gemini', 'azure', 'bedrock'];
 
 /**
  * How the simulated server continues a partial assistant answer, as each style of real server does:
@@ -149,8 +149,8 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
       throw new RangeError(`simulator option port must be an integer 0..65535, got ${String(value)}`);
     return value;
   };
-  if (options.kind !== 'openai' && options.kind !== 'vllm')
-    throw new RangeError(`simulator kind must be openai or vllm, got ${String(options.kind)}`);
+  if (!simKinds.includes(options.kind))
+    throw new RangeError(`simulator kind must be one of ${simKinds.join(', ')}, got ${String(options.kind)}`);
   if (typeof options.model !== 'string' || options.model === '') throw new RangeError('simulator option model must be a non-empty string');
   const failRate = nonNegative('failRate', options.failRate, 0);
   if (failRate > 1) throw new RangeError(`simulator option failRate must be within 0..1, got ${failRate}`);

@@ -38,23 +38,6 @@ export const openAIFloatingModel: FloatingModelRule = (model) => {
   return `'${model}' is a floating alias: OpenAI moves it to new snapshots; pin a dated id such as ${model}-YYYY-MM-DD (OpenAI's models page lists them)`;
 };
 
-// ---- Anthropic --------------------------------------------------------------------------------------
-
-/** `claude-sonnet-4-20250514`; on Vertex AI `claude-3-5-sonnet-v2@20241022`. */
-const anthropicDated = /[-@]\d{8}$/;
-/** The first models, versioned before dates: `claude-2.1`, `claude-instant-1.2`. */
-const anthropicLegacy = /^claude-(?:instant-)?\d\.\d$/;
-
-/**
- * Anthropic: only a dated id is a snapshot. `-latest` names and the undated short names
- * (`claude-sonnet-4-0`, `claude-opus-4-1`) are aliases Anthropic moves to its newest snapshot.
- */
-export const anthropicFloatingModel: FloatingModelRule = (model) => {
-  if (anthropicDated.test(model) || anthropicLegacy.test(model)) return undefined;
-  const kind = latestSuffix.test(model) ? 'a floating alias' : 'an alias without a snapshot date';
-  return `'${model}' is ${kind}: Anthropic moves it to its newest snapshot; pin a dated id (…-YYYYMMDD, e.g. claude-sonnet-4-20250514)`;
-};
-
 // ---- Gemini (Google AI and Vertex AI) ----------------------------------------------------------------
 
 /** A numbered stable version: `gemini-1.5-pro-002`, `gemini-2.0-flash-001`, `text-embedding-004`. */

@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { adapterFor, providerTypes } from '../../adapters/index.js';
 import type { Operation, ProviderAdapter, StreamOutput, StreamTranslator, UpstreamHttpRequest } from '../../adapters/types.js';
 import { UpstreamError, type UpstreamErrorInfo } from '../../adapters/upstream-error.js';
@@ -30,6 +30,11 @@ import { accumulateWithSdk, streamProblems } from './support/stream-checks.js';
 const root = fileURLToPath(new URL('../fixtures', import.meta.url));
 const dirs = fixtureDirs(root);
 const validate = await loadSpecValidator();
+
+// Providers whose answers carry no timestamp (Anthropic, Bedrock, the Gemini API) get `created` from
+// the translation's clock: a fixed clock makes their golden output reproducible (ids and timestamps
+// are normalised in the fixtures: created 1732000000). Only Date is faked; timers stay real.
+vi.useFakeTimers({ toFake: ['Date'], now: 1_732_000_000_000 });
 
 /**
  * What every adapter type runs. `variants`: any `<scenario>-<variant>` fixture covers it (embeddings

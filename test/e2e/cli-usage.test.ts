@@ -96,8 +96,8 @@ describe('usage errors exit 2 with a hint on stderr and nothing on stdout', () =
     ['sim', ['--kind', 'vllm', '--bogus'], /^switchyard sim: Unknown option '--bogus'\nrun 'switchyard sim --help' for usage\.\n$/],
     [
       'sim',
-      ['--kind', 'bedrock'],
-      /^switchyard sim: --kind must be one of openai, vllm, anthropic, gemini, azure, got 'bedrock'\nrun 'switchyard sim --help' for usage\.\n$/,
+      ['--kind', 'mistral'],
+      /^switchyard sim: --kind must be one of openai, vllm, anthropic, gemini, azure, bedrock, got 'mistral'\nrun 'switchyard sim --help' for usage\.\n$/,
     ],
     ['validate', ['--bogus'], /usage: switchyard validate/],
   ])('%s %j', async (command, args, stderr) => {

@@ -31,7 +31,7 @@ describe('switchyard sim', () => {
 
   it('exits 2 with a clear message on invalid arguments', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--kind', 'bedrock'], /--kind must be one of openai, vllm, anthropic, gemini, azure, got 'bedrock'/],
+      [['--kind', 'mistral'], /--kind must be one of openai, vllm, anthropic, gemini, azure, bedrock, got 'mistral'/],
       [[], /--kind is required/],
       [['--kind', 'vllm', '--port', 'eighty'], /--port must be a port number/],
       [['--kind', 'vllm', '--fail-rate', '2'], /--fail-rate must be a probability/],

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  anthropicFloatingModel,
   bedrockFloatingModel,
   geminiFloatingModel,
   ollamaFloatingModel,
@@ -8,6 +7,7 @@ import {
   type FloatingModelRule,
 } from '../../../adapters/shared/floating-models.js';
 import { providerKindOf } from '../../../adapters/index.js';
+import { anthropicFloatingModel } from '../../../adapters/anthropic/models.js';
 
 function table(rule: FloatingModelRule, pinned: string[], floating: string[]): void {
   it.each(pinned)('%s is pinned', (model) => expect(rule(model)).toBeUndefined());
@@ -48,8 +48,17 @@ describe('OpenAI', () => {
 describe('Anthropic', () => {
   table(
     anthropicFloatingModel,
-    ['claude-sonnet-4-20250514', 'claude-3-5-sonnet-20241022', 'claude-3-5-sonnet-v2@20241022', 'claude-2.1', 'claude-instant-1.2'],
-    ['claude-3-5-sonnet-latest', 'claude-3-7-sonnet-latest', 'claude-sonnet-4-0', 'claude-opus-4-1'],
+    [
+      'claude-sonnet-4-20250514',
+      'claude-3-5-sonnet-20241022',
+      'claude-3-5-sonnet-v2@20241022',
+      'claude-2.1',
+      'claude-instant-1.2',
+      // From 4.6 on the dateless id is one fixed snapshot.
+      'claude-sonnet-4-6',
+      'claude-opus-4-7',
+    ],
+    ['claude-3-5-sonnet-latest', 'claude-3-7-sonnet-latest', 'claude-sonnet-4-0', 'claude-opus-4-1', 'claude-sonnet-4-5', 'sonnet'],
   );
 });
 
