@@ -28,6 +28,7 @@ import { percentile, runLoad, type LoadResult } from './load.js';
 import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard, type Child } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
 import { measureCanary } from './canary.js';
+import { measureTranslation } from './translation.js';
 import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -214,6 +215,9 @@ async function main() {
     const canary = await measureCanary();
     console.log('Canary (a route with a 5 % canary, sticky on user, guard on; medians):');
     console.table([canary]);
+    const translation = measureTranslation();
+    console.log('Translation per provider type (its golden fixtures chat-basic and chat-streaming; medians, µs):');
+    console.table(translation);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     if (limits) {
@@ -448,6 +452,9 @@ async function mainWithBaseline(ref: string) {
     const canary = await measureCanary();
     console.log('Canary (a route with a 5 % canary, sticky on user, guard on; medians, current build):');
     console.table([canary]);
+    const translation = measureTranslation();
+    console.log('Translation per provider type (its golden fixtures chat-basic and chat-streaming; medians, µs, current source):');
+    console.table(translation);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     console.log(

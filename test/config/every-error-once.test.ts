@@ -29,7 +29,7 @@ describe('schema errors and reference errors in one run', () => {
   it('an unknown key, an unknown provider type and a key naming an unknown route, together', () => {
     const text = `${base.replace('type: vllm', 'type: vlm').replace('  chat:\n', '  chat:\n    fallback: [llama@local]\n')}keys:\n  - { name: a, key: "k-000000001", routes: [chta] }\n`;
     expect(errorsOf(text)).toEqual([
-      `sw.yaml:3:18: providers.local.type: expected one of 'openai', 'openai-compatible', 'vllm', 'tgi', 'sglang', 'llamacpp', 'ollama', got "vlm" (did you mean 'vllm'?)`,
+      `sw.yaml:3:18: providers.local.type: expected one of 'openai', 'openai-compatible', 'vllm', 'tgi', 'sglang', 'llamacpp', 'ollama', 'anthropic', 'azure', 'bedrock', 'gemini', 'vertex', got "vlm" (did you mean 'vllm'?)`,
       "sw.yaml:8:5: routes.chat.fallback: unknown key 'fallback' (did you mean 'fallbacks'?); allowed here: strategy, targets, weights, retries, stream_upstream, fallbacks, continuation, timeouts, hedge, limits, canary, shadow, description",
       "sw.yaml:11:45: keys[0].routes[0]: no route named 'chta' (did you mean 'chat'?)",
     ]);

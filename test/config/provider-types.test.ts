@@ -1,47 +1,21 @@
 /**
  * Settings of a type's own: the config builds one variant of `providers.<id>` per entry of
- * adapters/index.ts, with the transport's common keys and the type's own. Every type registered today
- * shares the OpenAI-compatible settings, so this file registers one more kind of type, with settings
- * like those wave 2's signed providers will have (a required region, an optional access key id), and
- * checks that each type accepts exactly its own keys, with errors as precise as everywhere else.
+ * adapters/index.ts, with the transport's common keys and the type's own. Checked on the real types
+ * whose settings differ most: `bedrock` (a required region, credentials of its own) against the
+ * OpenAI-compatible family and `azure`: each type accepts exactly its own keys, with errors as precise
+ * as everywhere else, and an unknown type lists every registered one.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatIssue, loadConfigText } from '../../config/loader.js';
 import { providerSettingsOf } from '../../adapters/provider-settings.js';
+import { providerTypes } from '../../adapters/index.js';
 import { generateConfigJsonSchema } from '../../config/generate-schema.js';
-import type { ProviderKind } from '../../adapters/types.js';
-
-vi.mock('../../adapters/index.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../adapters/index.js')>();
-  const { z } = await import('zod');
-  const signed: ProviderKind = {
-    adapter: { ...real.adapterFor('openai-compatible'), type: 'signed-example' },
-    settings: z.strictObject({
-      region: z.string().min(1).describe('Where requests are signed for.'),
-      access_key_id: z.string().optional(),
-    }),
-    secrets: ['access_key_id'],
-  };
-  const providerKinds: Record<string, ProviderKind> = { ...real.providerKinds, 'signed-example': signed };
-  const providerKindOf = (type: string) => {
-    const kind = providerKinds[type];
-    if (!kind) throw new Error(`unknown provider type '${type}'`);
-    return kind;
-  };
-  return {
-    ...real,
-    providerKinds,
-    providerTypes: Object.keys(providerKinds),
-    providerKindOf,
-    adapterFor: (type: string) => providerKindOf(type).adapter,
-  };
-});
 
 const config = (provider: string) => `version: 1
 providers:
   p: ${provider}
 deployments:
-  m@p: { provider: p, model: m }
+  m@p: { provider: p, model: m, allow_floating: true }
 routes:
   chat: { targets: [m@p] }
 `;
@@ -51,19 +25,16 @@ function issues(provider: string): string[] {
   return r.ok ? [] : r.errors.map(formatIssue);
 }
 
-const familyTypes = "'openai', 'openai-compatible', 'vllm', 'tgi', 'sglang', 'llamacpp', 'ollama'";
+const bedrock = '{ type: bedrock, base_url: "https://bedrock-runtime.eu-west-1.amazonaws.com"';
+const common = 'type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check';
 
 describe('a provider type with settings of its own', () => {
   it('loads, and its adapter receives exactly its own settings with the identity', () => {
-    const r = loadConfigText(
-      config('{ type: signed-example, base_url: "https://signed.example/v1", region: eu-west-1, headers: { X-Team: search } }'),
-      'sw.yaml',
-      {},
-    );
+    const r = loadConfigText(config(`${bedrock}, region: eu-west-1, headers: { X-Team: search } }`), 'sw.yaml', {});
     if (!r.ok) throw new Error(r.errors.map(formatIssue).join('\n'));
     expect(providerSettingsOf('p', r.config.providers.p!)).toEqual({
       id: 'p',
-      type: 'signed-example',
+      type: 'bedrock',
       headers: { 'x-team': 'search' },
       region: 'eu-west-1',
     });
@@ -71,29 +42,28 @@ describe('a provider type with settings of its own', () => {
 
   it('a key of another type is refused, naming the type that has it', () => {
     expect(issues('{ type: vllm, base_url: "http://gpu:8000/v1", region: eu-west-1 }')).toEqual([
-      "sw.yaml:3:52: providers.p.region: unknown key 'region' (only type 'signed-example' has it, not 'vllm'); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill",
+      `sw.yaml:3:52: providers.p.region: unknown key 'region' (only type 'bedrock' has it, not 'vllm'); allowed here: ${common}, api_key, prefill`,
     ]);
-    expect(issues('{ type: signed-example, base_url: "https://signed.example/v1", region: eu-west-1, api_key: k }')).toEqual([
-      `sw.yaml:3:88: providers.p.api_key: unknown key 'api_key' (only types ${familyTypes} have it, not 'signed-example'); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, region, access_key_id`,
+    expect(issues(`${bedrock}, region: eu-west-1, api_version: v1 }`)).toEqual([
+      `sw.yaml:3:103: providers.p.api_version: unknown key 'api_version' (only type 'azure' has it, not 'bedrock'); allowed here: ${common}, region, api_key, access_key_id, secret_access_key, session_token, prefill`,
     ]);
   });
 
   it('a misspelt key of its own gets a did-you-mean (and the key it meant is missing)', () => {
-    expect(issues('{ type: signed-example, base_url: "https://signed.example/v1", regoin: eu-west-1 }')).toEqual([
+    expect(issues(`${bedrock}, regoin: eu-west-1 }`)).toEqual([
       "sw.yaml:3:6: providers.p: missing required key 'region'",
-      "sw.yaml:3:69: providers.p.regoin: unknown key 'regoin' (did you mean 'region'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, region, access_key_id",
+      `sw.yaml:3:84: providers.p.regoin: unknown key 'regoin' (did you mean 'region'?); allowed here: ${common}, region, api_key, access_key_id, secret_access_key, session_token, prefill`,
     ]);
   });
 
   it('a required key of its own is reported missing at the provider', () => {
-    expect(issues('{ type: signed-example, base_url: "https://signed.example/v1" }')).toEqual([
-      "sw.yaml:3:6: providers.p: missing required key 'region'",
-    ]);
+    expect(issues(`${bedrock} }`)).toEqual(["sw.yaml:3:6: providers.p: missing required key 'region'"]);
   });
 
-  it('an unknown type lists every registered type, the new one too', () => {
-    expect(issues('{ type: signed, base_url: "https://signed.example/v1" }')).toEqual([
-      `sw.yaml:3:14: providers.p.type: expected one of ${familyTypes}, 'signed-example', got "signed"`,
+  it('an unknown type lists every registered type', () => {
+    expect(providerTypes).toEqual(expect.arrayContaining(['anthropic', 'azure', 'bedrock', 'gemini', 'vertex', 'vllm']));
+    expect(issues('{ type: bedrok, base_url: "https://bedrock-runtime.eu-west-1.amazonaws.com" }')).toEqual([
+      `sw.yaml:3:14: providers.p.type: expected one of ${providerTypes.map((t) => `'${t}'`).join(', ')}, got "bedrok" (did you mean 'bedrock'?)`,
     ]);
   });
 
@@ -106,18 +76,16 @@ describe('a provider type with settings of its own', () => {
       }
     ).properties.providers;
     const variants = providers.additionalProperties.oneOf;
-    const signed = variants.find((v) => v.properties['type']?.const === 'signed-example')!;
+    const signed = variants.find((v) => v.properties['type']?.const === 'bedrock')!;
     const vllm = variants.find((v) => v.properties['type']?.const === 'vllm')!;
     expect(Object.keys(signed.properties)).toEqual([
-      'type',
-      'base_url',
-      'endpoints',
-      'headers',
-      'max_connections',
-      'connect_timeout_ms',
-      'health_check',
+      ...common.split(', '),
       'region',
+      'api_key',
       'access_key_id',
+      'secret_access_key',
+      'session_token',
+      'prefill',
     ]);
     expect(signed.required).toEqual(['type', 'region']);
     expect(Object.keys(vllm.properties)).toContain('api_key');

@@ -20,6 +20,9 @@ describe('shipped configs validate', () => {
   const env = {
     OPENAI_API_KEY: 'sk-dummy-openai',
     ANTHROPIC_API_KEY: 'sk-dummy-anthropic',
+    GEMINI_API_KEY: 'dummy-gemini',
+    AZURE_OPENAI_API_KEY: 'dummy-azure',
+    GCP_PROJECT: 'dummy-project',
     TEAM_SEARCH_KEY: 'sk-team-search-1',
     TEAM_BATCH_KEY: 'sk-team-batch-1',
   };
