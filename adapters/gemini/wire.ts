@@ -1,9 +1,10 @@
 /**
  * Google's Gemini API wire types (generateContent, streamGenerateContent?alt=sse, embedContent,
- * batchEmbedContents), as far as the adapter reads or writes them. Unlike OpenAI: camelCase keys, a
- * conversation of `contents` with roles `user` and `model` made of typed `parts`, the system prompt
- * apart (`systemInstruction`), sampling under `generationConfig`, function calls without ids, and
- * errors in google.rpc form (`{error: {code, message, status, details}}`). Type-only.
+ * batchEmbedContents; Vertex AI's embeddings `:predict`), as far as the adapter reads or writes them.
+ * Unlike OpenAI: camelCase keys, a conversation of `contents` with roles `user` and `model` made of
+ * typed `parts`, the system prompt apart (`systemInstruction`), sampling under `generationConfig`,
+ * function calls without ids, and errors in google.rpc form (`{error: {code, message, status,
+ * details}}`). Type-only.
  */
 
 export interface GeminiFunctionCall {
@@ -116,6 +117,17 @@ export interface GeminiEmbedContentResponse {
 
 export interface GeminiBatchEmbedContentsResponse {
   embeddings?: Array<{ values?: number[] }>;
+}
+
+/** Vertex AI's text embeddings through the prediction service (`:predict`). */
+export interface VertexPredictEmbeddingsRequest {
+  instances: Array<{ content: string; task_type?: string; title?: string }>;
+  parameters?: { outputDimensionality?: number; autoTruncate?: boolean };
+}
+
+export interface VertexPredictEmbeddingsResponse {
+  predictions?: Array<{ embeddings?: { values?: number[]; statistics?: { token_count?: number; truncated?: boolean } } }>;
+  metadata?: { billableCharacterCount?: number };
 }
 
 /** google.rpc.Status as the Gemini API sends it. */

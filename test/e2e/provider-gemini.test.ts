@@ -4,7 +4,8 @@
  * x-goog-api-key). Chat, streams, a tool call round trip, usage, an upstream error in OpenAI's
  * shape, failover to and from another vendor before the first byte, and a Gemini stream cut
  * mid-answer finished by prefill on a vLLM fallback (the simulators plan the same answer for the
- * same plain-text conversation whatever their wire), and the `vertex` type on the same simulator.
+ * same plain-text conversation whatever their wire), and the `vertex` type on the same simulator
+ * (chat, and embeddings through `:predict`).
  */
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
@@ -35,6 +36,7 @@ deployments:
   llama: { provider: vllm, model: ${model}, capabilities: [prefill] }
   gemini-embed: { provider: google, model: ${model}, operations: [embeddings] }
   vertex: { provider: vtx, model: ${model} }
+  vertex-embed: { provider: vtx, model: ${model}, operations: [embeddings] }
 routes:
   chat: { targets: [gemini] }
   nokey: { targets: [gemini-nokey] }
@@ -44,6 +46,7 @@ routes:
   reference: { targets: [llama] }
   embed: { targets: [gemini-embed] }
   vertex: { targets: [vertex] }
+  vertex-embed: { targets: [vertex-embed] }
 `;
 
 const gw = useTestGateway(config, { GEMINI_API_KEY: 'gem-secret' });
@@ -237,5 +240,33 @@ describe('gemini through the gateway', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(direct);
+  });
+
+  it('embeds through Vertex AI’s :predict: single and list input, floats and base64, usage from token_count', async () => {
+    const client = gw.client();
+    const one = await client.embeddings.create({ model: 'vertex-embed', input: 'rail yards', encoding_format: 'float' });
+    expectSchema('CreateEmbeddingResponse', one);
+    expect(one.data).toHaveLength(1);
+    expect(one.usage.prompt_tokens).toBe(3);
+    const seen = gw.sim('gem').recentRequests().at(-1)!;
+    expect(seen.path).toBe(`/v1/projects/rail-yard/locations/us-central1/publishers/google/models/${model}:predict`);
+    expect(seen.headers['authorization']).toBe('Bearer gem-secret');
+    expect(seen.body).toEqual({ instances: [{ content: 'rail yards' }] });
+    // openai-node asks for base64 when its caller does not choose, and decodes it back to floats.
+    const many = await client.embeddings.create({ model: 'vertex-embed', input: ['rail yards', 'switches'] });
+    expect(many.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(many.data[0]!.embedding).toHaveLength(one.data[0]!.embedding.length);
+    many.data[0]!.embedding.forEach((v, i) => expect(v).toBeCloseTo(one.data[0]!.embedding[i]!, 6));
+    expect(many.usage.prompt_tokens).toBe(3 + 2);
+    expect(gw.sim('gem').recentRequests().at(-1)!.body).toMatchObject({ instances: [{ content: 'rail yards' }, { content: 'switches' }] });
+    const raw = await client.embeddings.create({ model: 'vertex-embed', input: 'rail yards', encoding_format: 'base64', dimensions: 8 });
+    expect(typeof raw.data[0]!.embedding).toBe('string');
+    expect(Buffer.from(raw.data[0]!.embedding as unknown as string, 'base64')).toHaveLength(8 * 4);
+    expect(gw.sim('gem').recentRequests().at(-1)!.body).toEqual({
+      instances: [{ content: 'rail yards' }],
+      parameters: { outputDimensionality: 8 },
+    });
+    const direct = await client.embeddings.create({ model: 'embed', input: 'rail yards', encoding_format: 'float' });
+    expect(one.data[0]!.embedding).toEqual(direct.data[0]!.embedding);
   });
 });

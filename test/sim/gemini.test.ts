@@ -246,6 +246,47 @@ describe('Vertex AI paths', () => {
     const refused = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer expired' }, body: JSON.stringify(conversation) });
     expect(refused.status).toBe(400);
   });
+
+  it('embeds through :predict: one prediction per instance, the same vectors as embedContent, token counts, Google’s 400', async () => {
+    const url = `${sim.url}/v1/projects/p/locations/us-central1/publishers/google/models/${MODEL}:predict`;
+    const post = (body: unknown): Promise<Response> =>
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const ok = await post({ instances: [{ content: 'rails', task_type: 'RETRIEVAL_DOCUMENT' }, { content: 'rail yards' }] });
+    expect(ok.status).toBe(200);
+    const doc = (await ok.json()) as {
+      predictions: Array<{ embeddings: { values: number[]; statistics: { token_count: number; truncated: boolean } } }>;
+      metadata: { billableCharacterCount: number };
+    };
+    expect(doc.predictions).toHaveLength(2);
+    expect(doc.predictions.map((p) => p.embeddings.statistics)).toEqual([
+      { token_count: 2, truncated: false },
+      { token_count: 3, truncated: false },
+    ]);
+    expect(doc.metadata.billableCharacterCount).toBe(15);
+    const direct = (await (await call('embedContent', { content: { parts: [{ text: 'rails' }] } })).json()) as {
+      embedding: { values: number[] };
+    };
+    expect(doc.predictions[0]!.embeddings.values).toEqual(direct.embedding.values);
+    const sized = (await (await post({ instances: [{ content: 'rails' }], parameters: { outputDimensionality: 4 } })).json()) as typeof doc;
+    expect(sized.predictions[0]!.embeddings.values).toHaveLength(4);
+    for (const bad of [
+      {},
+      { instances: [] },
+      { instances: [{ text: 'rails' }] },
+      { instances: [{ content: 'a' }], parameters: { outputDimensionality: 0 } },
+      '{',
+    ]) {
+      const refused = await post(bad);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as GoogleError).error.status).toBe('INVALID_ARGUMENT');
+    }
+    const gemini = await call('predict', { instances: [{ content: 'rails' }] });
+    expect(gemini.status).toBe(404);
+  });
 });
 
 describe('embeddings and models', () => {

@@ -1,6 +1,7 @@
 /**
  * `embedContent` and `batchEmbedContents`: the shared deterministic vectors (sim/embeddings.ts), one
- * per text, in Google's shapes (`{embedding: {values}}`, `{embeddings: [{values}]}`).
+ * per text, in Google's shapes (`{embedding: {values}}`, `{embeddings: [{values}]}`); and Vertex AI's
+ * `:predict` (`{instances: [{content}]}` in, `{predictions: [{embeddings: {values, statistics}}]}` out).
  */
 import { embed } from '../../embeddings.js';
 import { isRecord, type Rejection } from '../../request.js';
@@ -63,4 +64,66 @@ export function parseEmbed(model: string, body: unknown, batch: boolean, default
 export function embedBody(request: EmbedRequest): Record<string, unknown> {
   const vectors = request.texts.map((text) => ({ values: Array.from(embed(text, request.dimensions)) }));
   return request.batch ? { embeddings: vectors } : { embedding: vectors[0] };
+}
+
+/** Vertex AI's `:predict` for text embeddings: the instances, in order, and the output size. */
+export interface PredictRequest {
+  texts: string[];
+  dimensions: number;
+}
+
+const taskTypes = new Set([
+  'RETRIEVAL_QUERY',
+  'RETRIEVAL_DOCUMENT',
+  'SEMANTIC_SIMILARITY',
+  'CLASSIFICATION',
+  'CLUSTERING',
+  'QUESTION_ANSWERING',
+  'FACT_VERIFICATION',
+  'CODE_RETRIEVAL_QUERY',
+]);
+
+/** Vertex takes at most 250 instances a request. */
+const MAX_INSTANCES = 250;
+
+export function parsePredict(body: unknown, defaultDimensions: number): PredictRequest | Rejection {
+  if (!isRecord(body)) return reject('Invalid JSON payload received. Expected an object.');
+  const instances = body['instances'];
+  if (!Array.isArray(instances) || instances.length === 0) return reject('Invalid argument: instances must not be empty.');
+  if (instances.length > MAX_INSTANCES) {
+    return reject(`Invalid argument: the request has ${instances.length} instances; at most ${MAX_INSTANCES} are allowed.`);
+  }
+  const texts: string[] = [];
+  for (let i = 0; i < instances.length; i++) {
+    const instance: unknown = instances[i];
+    if (!isRecord(instance) || typeof instance['content'] !== 'string') {
+      return reject(`Invalid argument: instances[${i}].content is required and must be a string.`);
+    }
+    const task = instance['task_type'];
+    if (task !== undefined && (typeof task !== 'string' || !taskTypes.has(task))) {
+      return reject(`Invalid argument: instances[${i}].task_type ${JSON.stringify(task)} is not a valid task type.`);
+    }
+    texts.push(instance['content']);
+  }
+  const parameters = body['parameters'] ?? {};
+  if (!isRecord(parameters)) return reject('Invalid argument: parameters must be an object.');
+  const truncate = parameters['autoTruncate'];
+  if (truncate !== undefined && typeof truncate !== 'boolean')
+    return reject('Invalid argument: parameters.autoTruncate must be a boolean.');
+  const asked = parameters['outputDimensionality'];
+  if (asked !== undefined && (!Number.isInteger(asked) || (asked as number) < 1 || (asked as number) > 3072)) {
+    return reject('Invalid argument: parameters.outputDimensionality must be an integer between 1 and 3072.');
+  }
+  return { texts, dimensions: typeof asked === 'number' ? asked : defaultDimensions };
+}
+
+/** Tokens of one instance, as the OpenAI kinds count an input (sim/embeddings.ts). */
+const tokensOf = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
+export function predictBody(request: PredictRequest): Record<string, unknown> {
+  const predictions = request.texts.map((text) => ({
+    embeddings: { values: Array.from(embed(text, request.dimensions)), statistics: { token_count: tokensOf(text), truncated: false } },
+  }));
+  const billableCharacterCount = request.texts.reduce((sum, text) => sum + text.length, 0);
+  return { predictions, metadata: { billableCharacterCount } };
 }

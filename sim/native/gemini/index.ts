@@ -3,7 +3,8 @@
  * faults and stats. Paths carry the version (`/v1beta/models/{model}:generateContent`,
  * `:streamGenerateContent?alt=sse`, `:embedContent`, `:batchEmbedContents`, `GET /v1beta/models`),
  * so the base path is ''; Vertex AI's paths (`/v1/projects/{p}/locations/{l}/publishers/google/models/
- * {model}:generateContent`) are served too, same JSON. The key, when set, must come as
+ * {model}:generateContent`) are served too, same JSON, and Vertex's embeddings `:predict` on them
+ * (instances in, predictions out). The key, when set, must come as
  * `x-goog-api-key`, `?key=` or (Vertex) `Authorization: Bearer`: a missing key is Google's 403, a
  * wrong one its 400 API_KEY_INVALID. Errors are google.rpc bodies.
  */
@@ -13,7 +14,7 @@ import type { Fault, FaultOperation } from '../../faults.js';
 import { isRejection } from '../../request.js';
 import type { SimOperation } from '../../types.js';
 import type { NativeWire } from '../wire.js';
-import { embedBody, parseEmbed } from './embeddings.js';
+import { embedBody, parseEmbed, parsePredict, predictBody } from './embeddings.js';
 import { contextTooLong, googleError, invalidKey, missingKey, modelNotFound } from './errors.js';
 import { GeminiGeneration, GoogleExchange } from './generation.js';
 import { parseGenerateContent } from './request.js';
@@ -29,6 +30,24 @@ const operations: Readonly<Record<string, SimOperation>> = {
   embedContent: 'embeddings',
   batchEmbedContents: 'embeddings',
 };
+
+/** Vertex AI serves the same methods, and embeds through the prediction service. */
+const vertexOperations: Readonly<Record<string, SimOperation>> = { ...operations, predict: 'embeddings' };
+
+interface MethodCall {
+  version: string;
+  model: string;
+  action: string;
+  operation: SimOperation | undefined;
+}
+
+function callOf(path: string): MethodCall | undefined {
+  const api = methodPath.exec(path);
+  if (api) return { version: api[1]!, model: api[2]!, action: api[3]!, operation: operations[api[3]!] };
+  const vertex = vertexPath.exec(path);
+  if (vertex) return { version: vertex[1]!, model: vertex[2]!, action: vertex[3]!, operation: vertexOperations[vertex[3]!] };
+  return undefined;
+}
 
 function decoded(segment: string): string {
   try {
@@ -107,6 +126,17 @@ function embedContent(sim: SimContext, res: ServerResponse, model: string, versi
   exchange.jsonAfter(delay, 200, embedBody(request), fault);
 }
 
+function predict(sim: SimContext, res: ServerResponse, model: string, version: string, body: unknown): void {
+  const exchange = new GoogleExchange(sim, res);
+  if (model !== sim.options.model) return exchange.json(404, modelNotFound(model, version, 'predict'));
+  const request = parsePredict(body, sim.options.embeddingDims);
+  if (isRejection(request)) return exchange.error(request.status, { message: request.message });
+  const fault = takeFault(sim, 'embeddings', false);
+  if (exchange.leadingFault(fault)) return;
+  const delay = sim.options.ttftMs + (fault?.type === 'slow_first_token' ? fault.delay_ms : 0);
+  exchange.jsonAfter(delay, 200, predictBody(request), fault);
+}
+
 function models(sim: SimContext, res: ServerResponse, version: string, id: string | undefined): void {
   const exchange = new GoogleExchange(sim, res);
   if (exchange.leadingFault(takeFault(sim, 'models', false))) return;
@@ -120,13 +150,13 @@ function models(sim: SimContext, res: ServerResponse, version: string, id: strin
 export const geminiWire: NativeWire = {
   basePath: '',
   operationOf(method, path) {
-    const call = methodPath.exec(path) ?? vertexPath.exec(path);
-    if (method === 'POST' && call) return operations[call[3]!] ?? 'other';
+    const call = callOf(path);
+    if (method === 'POST' && call) return call.operation ?? 'other';
     if (method === 'GET' && modelsPath.test(path)) return 'models';
     return 'other';
   },
   route(sim, req, res, method, path, body, invalidJson) {
-    const call = methodPath.exec(path) ?? vertexPath.exec(path);
+    const call = callOf(path);
     const list = call ? undefined : modelsPath.exec(path);
     if (!call && !list) return false;
     const key = sim.options.apiKey;
@@ -140,8 +170,8 @@ export const geminiWire: NativeWire = {
       models(sim, res, list[1]!, list[2]);
       return true;
     }
-    const [, version, model, action] = call!;
-    if (method !== 'POST' || operations[action!] === undefined) {
+    const { version, model, action, operation } = call!;
+    if (method !== 'POST' || operation === undefined) {
       new GoogleExchange(sim, res).json(404, googleError(404, `Method not found: ${action}`));
       return true;
     }
@@ -149,8 +179,9 @@ export const geminiWire: NativeWire = {
       new GoogleExchange(sim, res).error(400, { message: 'Invalid JSON payload received. Unexpected token.' });
       return true;
     }
-    if (operations[action!] === 'chat') generate(sim, req, res, decoded(model!), version!, action!, body);
-    else embedContent(sim, res, decoded(model!), version!, action!, body);
+    if (operation === 'chat') generate(sim, req, res, decoded(model), version, action, body);
+    else if (action === 'predict') predict(sim, res, decoded(model), version, body);
+    else embedContent(sim, res, decoded(model), version, action, body);
     return true;
   },
 };

@@ -34,14 +34,14 @@ describe('vertex', () => {
     expect(vertexModelPath(target('publishers/google/models/gemini-2.5-pro'))).toContain('/publishers/google/models/gemini-2.5-pro');
   });
 
-  it('streams with alt=sse and refuses embeddings and legacy completions', () => {
+  it('streams with alt=sse and serves chat and embeddings, not legacy completions', () => {
     const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
     const built = vertexAdapter.buildRequest(
       { operation: 'chat', body, raw: Buffer.from(JSON.stringify(body)), stream: true, includeUsage: false },
       target('gemini-2.0-flash-001'),
     );
     expect(built.path).toMatch(/:streamGenerateContent\?alt=sse$/);
-    expect([...vertexAdapter.operations]).toEqual(['chat']);
+    expect([...vertexAdapter.operations]).toEqual(['chat', 'embeddings']);
   });
 
   it('authorizes with a fixed token, an Express-mode key, or a configured Authorization header as it is', async () => {
