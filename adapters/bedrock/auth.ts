@@ -10,7 +10,6 @@
  * expire. The Host header is set to the region's endpoint, the host the signature is made for.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AuthTarget, ProviderSettings, UpstreamHttpRequest } from '../types.js';
@@ -24,6 +23,19 @@ export interface SigningOptions {
 }
 
 type Settings = ProviderSettings<BedrockSettings>;
+
+/**
+ * The standard AWS credential chain (env, shared files, SSO, web identity, container and instance
+ * roles), imported on first use: the package costs about 80 ms to load, which a gateway without a
+ * Bedrock provider relying on it should not pay at start. The chain caches and refreshes credentials.
+ */
+function standardChain(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (props) => {
+    chain ??= import('@aws-sdk/credential-providers').then((m) => m.fromNodeProviderChain());
+    return (await chain)(props);
+  };
+}
 
 /** One signer per provider settings object (built once per provider when the config loads). */
 const signers = new WeakMap<Settings, SignatureV4>();
@@ -46,7 +58,7 @@ export function signerFor(settings: Settings, options: SigningOptions = {}): Sig
     service: 'bedrock',
     region: settings.region,
     sha256: Sha256,
-    credentials: credentialsOf(settings, () => options.credentials ?? fromNodeProviderChain()),
+    credentials: credentialsOf(settings, () => options.credentials ?? standardChain()),
   });
   if (options.credentials === undefined) signers.set(settings, signer);
   return signer;
