@@ -245,6 +245,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     keys.required ||
     [...deployments.values()].some((d) => d.limits !== undefined) ||
     [...routes.values()].some((r) => r.limits !== undefined);
+  let closing: Promise<void> | undefined;
   const limiter = limited ? new Limiter(options.limitStore ?? new MemoryStore(), options.onLimitRefused, leaseTtl) : undefined;
 
   return {
@@ -261,10 +262,14 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
     bodyLimitBytes: parseByteSize(config.server.body_limit),
     createdAt: Math.floor(Date.now() / 1000),
     breakerProbes,
-    async close() {
-      breakerProbes.stop();
-      for (const stop of stopChecks) stop();
-      await Promise.all([...providers.values()].map((p) => p.pool.close()));
+    // Once: the holder's drain timer and a shutdown may both close a Runtime, and undici refuses a second close.
+    close() {
+      closing ??= (async () => {
+        breakerProbes.stop();
+        for (const stop of stopChecks) stop();
+        await Promise.all([...providers.values()].map((p) => p.pool.close()));
+      })();
+      return closing;
     },
   };
 }

@@ -17,19 +17,21 @@ export class RuntimeHolder {
     this.runtime = next;
     // Probing moves to the new Runtime now (deployments it removed are no longer probed); connections wait.
     previous.breakerProbes.stop();
-    this.retired.add(previous);
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       this.retired.delete(previous);
       void previous.close();
     }, drainMs).unref();
+    this.retired.set(previous, timer);
     return previous;
   }
 
   /** Closes the current Runtime and every one swapped out but not yet closed. */
   async close(): Promise<void> {
-    await Promise.all([this.runtime, ...this.retired].map((rt) => rt.close()));
+    for (const timer of this.retired.values()) clearTimeout(timer);
+    await Promise.all([this.runtime, ...this.retired.keys()].map((rt) => rt.close()));
     this.retired.clear();
   }
 
-  private readonly retired = new Set<Runtime>();
+  /** Runtimes swapped out, each with the timer that closes it once its requests have had time to finish. */
+  private readonly retired = new Map<Runtime, NodeJS.Timeout>();
 }
