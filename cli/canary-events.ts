@@ -34,12 +34,9 @@ export function canaryEvents(
     rolledBack(control, cause) {
       telemetry.canaryRolledBack(control.plan.route, cause);
     },
-    evaluated(control, _verdict) {
-      const windows = control.windows;
-      if (windows === undefined) return;
-      const now = performance.now();
-      telemetry.canaryWindow(control.plan.route, 'stable', windowStats(windows.stable.summary(now)));
-      telemetry.canaryWindow(control.plan.route, 'canary', windowStats(windows.canary.summary(now)));
+    evaluated(control, _verdict, windows) {
+      telemetry.canaryWindow(control.plan.route, 'stable', windowStats(windows.stable));
+      telemetry.canaryWindow(control.plan.route, 'canary', windowStats(windows.canary));
     },
     storeFailed(control, error) {
       const now = Date.now();

@@ -9,17 +9,11 @@ import { GatewayError } from '../gateway/errors/catalogue.js';
 import { canaryActions, type CanaryAction, type CanaryControl } from '../gateway/canary/control.js';
 import { canaryReport } from '../gateway/canary/report.js';
 import type { Runtime } from '../gateway/runtime/runtime.js';
-import { authorize } from './admin.js';
+import { authorize, sendJson } from './admin.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
 import { parseJsonObject, readRawBody } from './json-body.js';
 import type { GatewayDeps } from './deps.js';
-
-function sendJson(res: ServerResponse, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  res.end(body);
-}
 
 function controlOf(rt: Runtime, name: string | undefined): CanaryControl {
   const route = rt.routes.get(name ?? '');

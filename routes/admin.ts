@@ -60,7 +60,8 @@ export function deploymentState(d: DeploymentRuntime, now: number) {
   };
 }
 
-function sendJson(res: ServerResponse, value: unknown): void {
+/** A 200 JSON answer of the admin API (never cached). */
+export function sendJson(res: ServerResponse, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);

@@ -5,7 +5,7 @@
  * so a rollback or an operator's action on any replica reaches all of them within a second.
  */
 import { randomBytes } from 'node:crypto';
-import { CanaryControl, type ControlContext, type GateResult, type RolloutPlan } from './control.js';
+import { CanaryControl, type ControlContext, type GateResult, type JudgedWindows, type RolloutPlan } from './control.js';
 import type { GuardVerdict } from './guard.js';
 import { MemoryStateStore, type CanaryState, type CanaryStateStore } from './state-store.js';
 
@@ -15,7 +15,7 @@ export interface CanaryEvents {
   rolledBack?(control: CanaryControl, cause: string, reason: string): void;
   /** The canary starts again (resumed after a rollback, or its gate passed). */
   restarted?(control: CanaryControl): void;
-  evaluated?(control: CanaryControl, verdict: GuardVerdict): void;
+  evaluated?(control: CanaryControl, verdict: GuardVerdict, windows: JudgedWindows): void;
   storeFailed?(control: CanaryControl, error: Error): void;
 }
 
@@ -49,7 +49,7 @@ export class CanaryBoard {
       changed: (c, previous) => events.changed?.(c, previous),
       rolledBack: (c, cause, reason) => events.rolledBack?.(c, cause, reason),
       restarted: (c) => events.restarted?.(c),
-      evaluated: (c, verdict) => events.evaluated?.(c, verdict),
+      evaluated: (c, verdict, windows) => events.evaluated?.(c, verdict, windows),
       storeFailed: (c, error) => events.storeFailed?.(c, error),
       ...(options.runGate ? { runGate: options.runGate } : {}),
     };

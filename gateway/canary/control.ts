@@ -14,7 +14,7 @@
  * board (board.ts) ticks each control: it re-reads the shared state, runs the gate, evaluates the guard
  * every `guard.interval` and advances the ramp. Nothing here runs per request except `observe`.
  */
-import { CanaryWindows, type CanaryObservation } from './window.js';
+import { CanaryWindows, type CanaryObservation, type WindowSummary } from './window.js';
 import { describeRegression, judge, type GuardSettings, type GuardVerdict } from './guard.js';
 import { watchedStatuses, type CanaryState, type CanaryStateStore, type CanaryStatus } from './state-store.js';
 
@@ -63,9 +63,15 @@ export interface ControlContext {
   rolledBack(control: CanaryControl, cause: string, reason: string): void;
   /** The canary starts (again) after a rollback, a failed gate or its gate: its deployments' health starts afresh too. */
   restarted(control: CanaryControl): void;
-  evaluated(control: CanaryControl, verdict: GuardVerdict): void;
+  /** A guard evaluation: its verdict and the windows it judged. */
+  evaluated(control: CanaryControl, verdict: GuardVerdict, windows: JudgedWindows): void;
   storeFailed(control: CanaryControl, error: Error): void;
   readonly runGate?: (control: CanaryControl) => Promise<GateResult>;
+}
+
+export interface JudgedWindows {
+  readonly stable: WindowSummary;
+  readonly canary: WindowSummary;
 }
 
 export interface Transition {
@@ -148,9 +154,11 @@ export class CanaryControl {
     if (guard !== undefined) {
       if (mono - this.lastEvaluation < guard.intervalMs) return;
       this.lastEvaluation = mono;
-      verdict = judge(this.windows!.stable.summary(mono), this.windows!.canary.summary(mono), guard);
+      const stable = this.windows!.stable.summary(mono);
+      const canary = this.windows!.canary.summary(mono);
+      verdict = judge(stable, canary, guard);
       this.lastVerdict = { at: this.ctx.now(), verdict };
-      this.ctx.evaluated(this, verdict);
+      this.ctx.evaluated(this, verdict, { stable, canary });
       if (verdict.kind === 'regressed') return void (await this.rollBack(verdict.failed[0]!.metric, describeRegression(verdict.failed)));
     }
     if (this.state.status === 'running' && (verdict === undefined || verdict.kind === 'holds')) await this.advance();
