@@ -70,6 +70,9 @@ describe('upstream shaping', () => {
       .map((r) => r.at)
       .sort((a, b) => a - b);
     expect(starts).toHaveLength(3);
-    for (let i = 1; i < starts.length; i += 1) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(140);
+    // The gateway starts attempts 150 ms apart; the simulator sees their arrival, which a loaded machine can
+    // shift by a scheduler tick or two (125 ms was seen in CI). Unshaped, the three arrive within a few ms.
+    for (let i = 1; i < starts.length; i += 1) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(100);
+    expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(250);
   });
 });
