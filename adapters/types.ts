@@ -8,7 +8,41 @@ import type { z } from 'zod';
 import type { UpstreamErrorInfo } from './upstream-error.js';
 import type { FloatingModelRule } from './shared/floating-models.js';
 
-export type Operation = 'chat' | 'completions' | 'embeddings';
+/**
+ * What a request asks for. `count_tokens` is Anthropic's token count (POST /v1/messages/count_tokens):
+ * only an adapter that speaks the Messages API natively serves it, on a deployment that serves chat.
+ */
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'count_tokens';
+
+/** The operations of OpenAI's own API (its three inference endpoints). */
+export type OpenAIOperation = Exclude<Operation, 'count_tokens'>;
+
+/**
+ * A front door's wire format other than OpenAI's (the core's own shape): the Anthropic Messages API
+ * and the OpenAI Responses API. A request that came in through one carries the client's body as it
+ * sent it (NativeRequest), and an adapter that speaks the same wire sends that body upstream and the
+ * upstream's answer back unchanged; every other adapter sees only the translated OpenAI body.
+ */
+export type NativeWire = 'anthropic-messages' | 'openai-responses';
+
+/** The client's request in its own wire format, beside the OpenAI translation the core works with. */
+export interface NativeRequest {
+  readonly wire: NativeWire;
+  /** The client's parsed body (its `model` is the route name). Adapters must not mutate it. */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** Its raw bytes. */
+  readonly raw: Buffer;
+  /** Headers of the wire the upstream should see as the client sent them (e.g. `anthropic-beta`), names lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Only an upstream that speaks this wire can answer: the request uses state or features that have no
+   * translation (a Responses `previous_response_id`, `store: true`). Deployments that do not are left
+   * out of the plan.
+   */
+  readonly required: boolean;
+  /** What in the request needs the wire, for the error a route without such a deployment answers (`thinking is enabled`). */
+  readonly requiredBy?: readonly string[];
+}
 
 /** The client's request, parsed and validated once by routes/. Adapters must not mutate `body`. */
 export interface ClientRequest {
@@ -21,6 +55,11 @@ export interface ClientRequest {
   stream: boolean;
   /** The client asked `stream_options.include_usage`. */
   includeUsage: boolean;
+  /**
+   * Set when the request came in through a front door other than OpenAI's: `body` is then the OpenAI
+   * translation and this the client's own (see NativeRequest and ProviderAdapter.nativeWires).
+   */
+  native?: NativeRequest | undefined;
 }
 
 /**
@@ -92,8 +131,11 @@ export interface TranslatedResponse {
 
 /** One thing a stream translator produces, in order. */
 export type StreamOutput =
-  /** JSON text of one OpenAI chunk, to be framed as `data: <json>\n\n`. */
-  | { type: 'chunk'; data: string }
+  /**
+   * JSON text of one OpenAI chunk, to be framed as `data: <json>\n\n`; or, on a native answer (see
+   * ProviderAdapter.nativeWires), one event of the wire's own stream, `event` naming its SSE event.
+   */
+  | { type: 'chunk'; data: string; event?: string }
   /** The upstream failed mid-stream (error event, garbage it cannot get past, or a cut). */
   | { type: 'error'; error: UpstreamErrorInfo }
   /** The answer is complete: frame `data: [DONE]`. Nothing follows. */
@@ -135,6 +177,13 @@ export interface ProviderAdapter<S extends object = object> {
   /** The config's `providers.<id>.type` value. */
   readonly type: string;
   readonly operations: ReadonlySet<Operation>;
+  /**
+   * The front-door wires this adapter speaks natively. For a request whose `native.wire` is one of them,
+   * buildRequest sends the client's own body (`native.raw`, its model replaced by the target's),
+   * translateResponse returns the upstream's body as it came, and the stream translator yields the
+   * upstream's own events (with their SSE `event` names) and is never `continuable`. See speaksNative().
+   */
+  readonly nativeWires?: ReadonlySet<NativeWire>;
   /** Pure: the upstream request for this client request and target, without credentials (see authorize). */
   buildRequest(req: ClientRequest, target: UpstreamTarget<S>): UpstreamHttpRequest;
   /** Pure: a 2xx non-stream body into the OpenAI response for this operation. */
@@ -195,3 +244,8 @@ export interface PrefillSupport<Key extends string = string> {
 }
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Whether this adapter answers this request in the client's own wire format (ProviderAdapter.nativeWires). */
+export function speaksNative(adapter: Pick<ProviderAdapter, 'nativeWires'>, req: Pick<ClientRequest, 'native'>): boolean {
+  return req.native !== undefined && adapter.nativeWires !== undefined && adapter.nativeWires.has(req.native.wire);
+}

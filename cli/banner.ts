@@ -94,6 +94,9 @@ function examples(gw: BannerFacts, chatRoute: string): string {
   import OpenAI from 'openai';
   const client = new OpenAI({ baseURL: '${base}', apiKey: ${apiKey} });
   const r = await client.chat.completions.create({ model: '${chatRoute}', messages: [{ role: 'user', content: 'Hello!' }] });
+  const answer = await client.responses.create({ model: '${chatRoute}', input: 'Hello!' }); // the Responses API
+
+  Anthropic's SDKs and agents: ANTHROPIC_BASE_URL=${gw.url} (the Messages API, POST /v1/messages; "model" names a route)
 `;
 }
 

@@ -32,6 +32,11 @@ export const clientClosedStatus = 499;
 /** What happened to one request, filled in as it goes. */
 export interface RequestRecord {
   readonly operation: Operation;
+  /**
+   * The API the client called, as metrics and the request line name it: the operation for OpenAI's
+   * endpoints, the front door's (`messages`, `responses`) for the others.
+   */
+  readonly api: string;
   readonly receivedAt: number;
   requestId: string;
   keyName: string | undefined;
@@ -53,9 +58,10 @@ export interface RequestRecord {
   shadowed: boolean;
 }
 
-export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string): RequestRecord {
+export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string, api: string = operation): RequestRecord {
   return {
     operation,
+    api,
     receivedAt,
     requestId,
     keyName: undefined,
@@ -79,12 +85,14 @@ const observation: CanaryObservation = { failed: false, ttftMs: undefined, laten
  * Feeds the canary guard one finished request of its variant. Failed: the variant's own targets did
  * not answer (an error, or another deployment had to, also when they were out of plans: a canary whose
  * breaker is open is failing its users over). Left out: a client that left, a request nothing was tried
- * for (a limit refused it) and one refused for the client's own fault (4xx but 429).
+ * for (a limit refused it), one refused for the client's own fault (4xx but 429), and a token count.
  */
 function observeCanary(record: RequestRecord, durationMs: number): void {
   const control = record.route!.canary!.control;
   const { status, deployment, run, usage } = record;
   if (status === clientClosedStatus || run === undefined || run.attempts === 0) return;
+  // A token count is no answer: its latency and cost say nothing about the variant.
+  if (record.operation === 'count_tokens') return;
   if (status >= 400 && status < 500 && status !== 429) return;
   const own = record.variant === 'canary' ? control.plan.canaryTargets : control.plan.stableTargets;
   const failed = status >= 400 || deployment === undefined || !own.has(deployment.id);
@@ -155,7 +163,14 @@ export class RequestPipeline {
       this.deps.telemetry.canaryRequest(route.name, record.variant);
       if (record.variant === 'canary') planRoute = route.canary.view;
     }
-    const planned = planCandidates(planRoute, request.operation, estimateRequest(request), run.ctx.receivedAt, run.ctx.random);
+    const planned = planCandidates(
+      planRoute,
+      request.operation,
+      estimateRequest(request),
+      run.ctx.receivedAt,
+      run.ctx.random,
+      request.native,
+    );
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
     return rt.limiter === undefined ? planned : this.admit(rt.limiter, run, inference, record, planned);
@@ -233,7 +248,7 @@ export class RequestPipeline {
     }
     telemetry.requestFinished({
       route: routeName,
-      operation: record.operation,
+      operation: record.api,
       deployment: record.deployment,
       status: record.status,
       durationMs,
@@ -246,7 +261,7 @@ export class RequestPipeline {
     requestLog[level](
       {
         requestId: record.requestId,
-        operation: record.operation,
+        operation: record.api,
         route: record.route?.name,
         deployment: record.deployment?.id,
         key: record.keyName,

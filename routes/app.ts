@@ -18,6 +18,8 @@ import { GatewayError } from '../gateway/errors/catalogue.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
 import { createInferenceHandler } from './inference.js';
+import { createDoorHandler } from './door.js';
+import { frontDoors } from '../adapters/front-doors.js';
 import { RequestPipeline } from '../gateway/request.js';
 import { requestLogger } from '../telemetry/logger.js';
 import { createModelsHandlers } from './models.js';
@@ -38,6 +40,19 @@ function methodNotAllowed(req: Request, res: Response): void {
   );
 }
 
+/** GET/DELETE /v1/responses/{id}, …/cancel, …/input_items: state the gateway does not keep. */
+function storedResponses(req: Request, res: Response): void {
+  assignRequestId(req, res);
+  sendError(
+    res,
+    new GatewayError(
+      'unknown_url',
+      `The gateway's /v1/responses is stateless: it keeps no responses, so ${req.method} ${req.path.slice(0, 200)} has nothing to read. A response stored at OpenAI is reached through the pass-through (/passthrough/{provider}/v1/responses/…, where the config's passthrough entry for that provider allows /v1/responses).`,
+      { bodyCode: 'unknown_url' },
+    ),
+  );
+}
+
 type OperationHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** The request listener for a server: hot POST paths straight to their handlers, the rest to Express. */
@@ -48,6 +63,8 @@ export function createRequestListener(deps: GatewayDeps, surface: Surface = 'all
     operations.set('/v1/chat/completions', createInferenceHandler('chat', deps, pipeline));
     operations.set('/v1/completions', createInferenceHandler('completions', deps, pipeline));
     operations.set('/v1/embeddings', createInferenceHandler('embeddings', deps, pipeline));
+    // The other APIs clients speak (Anthropic's Messages, OpenAI's Responses), through the same pipeline.
+    for (const door of frontDoors) operations.set(door.path, createDoorHandler(door, deps, pipeline));
   }
   const app = createApp(deps, operations, surface);
   const { state } = deps;
@@ -88,6 +105,7 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     app.get('/v1/models', models.list);
     app.get('/v1/models/*model', models.get);
     app.all('/v1/models', methodNotAllowed);
+    app.all('/v1/responses/*rest', storedResponses);
   }
 
   if (surface !== 'api') {
@@ -110,7 +128,7 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
   const served =
     surface === 'ops'
       ? 'This is the operations listener (server.ops_port): it serves /health/live, /health/ready, /metrics and /admin/*; the API is on the public port.'
-      : 'The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.';
+      : 'The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models, /v1/messages (Anthropic), /v1/messages/count_tokens, /v1/responses and the /passthrough/{provider}/ entries its config lists.';
   app.use((req: Request, res: Response) => {
     assignRequestId(req, res);
     sendError(

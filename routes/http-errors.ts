@@ -1,6 +1,7 @@
 /**
  * The only place errors become HTTP: the OpenAI envelope `{error: {message, type, param, code}}`,
- * always all four keys, with the status and headers from the catalogue.
+ * always all four keys, with the status and headers from the catalogue (a front door words the body
+ * in its own wire's shape).
  */
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
@@ -14,12 +15,21 @@ export function toGatewayError(err: unknown, requestId: string): GatewayError {
   );
 }
 
-export function sendError(res: ServerResponse, error: GatewayError, extraHeaders?: Readonly<Record<string, string>>): void {
+/**
+ * Answers with the error; `format` words the body in another wire's shape (a front door's), the
+ * OpenAI envelope by default.
+ */
+export function sendError(
+  res: ServerResponse,
+  error: GatewayError,
+  extraHeaders?: Readonly<Record<string, string>>,
+  format?: (error: GatewayError) => string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(error.toBody());
+  const body = format ? format(error) : JSON.stringify(error.toBody());
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

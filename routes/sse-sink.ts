@@ -5,14 +5,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../gateway/errors/catalogue.js';
-import type { StreamSink } from '../gateway/execute/sink.js';
-import type { DeploymentRuntime } from '../gateway/runtime/types.js';
+import type { StreamOpening, StreamSink } from '../gateway/execute/sink.js';
 import type { RequestRecord } from '../gateway/request.js';
 
 export class SseSink implements StreamSink {
   /** `record`: its limits' x-ratelimit-* headers go out with the stream's headers. */
   constructor(
-    private readonly res: ServerResponse,
+    protected readonly res: ServerResponse,
     private readonly record?: RequestRecord,
   ) {}
 
@@ -24,7 +23,7 @@ export class SseSink implements StreamSink {
     sink.res.uncork();
   };
 
-  open(answer: { route: string; deployment: DeploymentRuntime; attempts: number; failed: string; hedged?: string | undefined }): void {
+  open(answer: StreamOpening): void {
     if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
     if (answer.hedged !== undefined) this.res.setHeader('x-switchyard-hedged', answer.hedged);
     if (this.record?.variant !== undefined) this.res.setHeader('x-switchyard-variant', this.record.variant);
@@ -41,14 +40,18 @@ export class SseSink implements StreamSink {
     });
   }
 
-  chunk(json: string): boolean {
+  chunk(json: string, _event?: string): boolean {
+    return this.write(`data: ${json}\n\n`);
+  }
+
+  /** Writes SSE text; events produced in one tick (an upstream read often carries several) leave in one write. */
+  protected write(text: string): boolean {
     if (!this.corked) {
-      // Events produced in one tick (an upstream read often carries several) leave in one write.
       this.corked = true;
       this.res.cork();
       process.nextTick(SseSink.uncork, this);
     }
-    return this.res.write(`data: ${json}\n\n`);
+    return this.res.write(text);
   }
 
   drain(): Promise<void> {

@@ -16,6 +16,7 @@ import { isRejection, parseCompletionRequest, type CompletionOperation } from '.
 import { modelsBody } from './responses.js';
 import { resolveOptions, type RunningSimulator, type SimOperation, type SimulatorOptions } from './types.js';
 import { nativeWires } from './native/index.js';
+import { openAIResponses, retrieveResponse } from './responses-api.js';
 
 /** Bodies beyond this are refused: no test or benchmark sends more, and memory stays bounded. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -74,6 +75,9 @@ function route(
   if (options.apiKey !== undefined && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     return new Exchange(sim, res).error(401);
   }
+  if (method === 'POST' && path === '/v1/responses' && flavor.kind === 'openai') return openAIResponses(sim, res, body, invalidJson);
+  if (method === 'GET' && path.startsWith('/v1/responses/') && flavor.kind === 'openai')
+    return retrieveResponse(sim, res, path.slice('/v1/responses/'.length));
   const operation = operationOf(method, path);
   if (invalidJson && method === 'POST' && operation !== 'other') {
     return new Exchange(sim, res).error(400, { message: 'The request body is not valid JSON.' });

@@ -7,7 +7,7 @@
  * deployment name from `model`. Either way the deployment's `model` is the Azure deployment name.
  * There is no continuation: Azure's models answer a final assistant message anew, never extend it.
  */
-import type { ClientRequest, Operation, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ClientRequest, OpenAIOperation, Operation, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import type { OpenAICompatibleProfile } from '../openai-compatible/profiles.js';
 import { spliceTopLevel } from '../shared/json-splice.js';
 import { upstreamBody, upstreamHeaders } from '../openai-compatible/request.js';
@@ -28,14 +28,14 @@ export const azureProfile: OpenAICompatibleProfile<'azure'> = {
   base64Embeddings: false,
 };
 
-const operationPaths: Readonly<Record<Operation, string>> = {
+const operationPaths: Readonly<Record<OpenAIOperation, string>> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
 };
 
 /** The path after the endpoint (the provider's base_url) for an operation on a deployment. */
-export function azurePath(operation: Operation, deployment: string, settings: AzureSettings): string {
+export function azurePath(operation: OpenAIOperation, deployment: string, settings: AzureSettings): string {
   if (settings.api_version === v1ApiVersion) return `/openai/v1${operationPaths[operation]}`;
   const version = encodeURIComponent(settings.api_version);
   return `/openai/deployments/${encodeURIComponent(deployment)}${operationPaths[operation]}?api-version=${version}`;
@@ -45,7 +45,7 @@ export function buildRequest(req: ClientRequest, target: UpstreamTarget<AzureSet
   const body = upstreamBody(azureProfile, req, target.model);
   return {
     method: 'POST',
-    path: azurePath(req.operation, target.model, target.provider),
+    path: azurePath(req.operation as OpenAIOperation, target.model, target.provider),
     headers: upstreamHeaders(target.provider, req.stream),
     // The client's bytes with only the changed members re-encoded, as the shared builder does.
     body: body === undefined ? req.raw : (spliceTopLevel(req.raw, req.body, body) ?? JSON.stringify(body)),

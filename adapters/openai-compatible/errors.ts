@@ -3,7 +3,9 @@
  * (see WireErrorBody in wire.ts): codes come as strings or integers, messages as objects or bare
  * strings, TGI adds `error_type`, llama.cpp answers 503 while its model loads. The kind is decided
  * from the status first, then refined by the body (context length, content filter, quota, TGI
- * overload). What comes out never carries an integer code or anything from our own request.
+ * overload); a 404 about a reference the request makes (a Responses `previous_response_id`) is the
+ * client's mistake, not a missing model. What comes out never carries an integer code or anything
+ * from our own request.
  */
 import type { UpstreamHeaders } from '../types.js';
 import { upstreamErrorOf, type UpstreamErrorInfo, type UpstreamErrorKind } from '../upstream-error.js';
@@ -96,9 +98,19 @@ function isContentFilter(f: ErrorFields | undefined): boolean {
   return f?.code === 'content_filter' || f?.code === 'ResponsibleAIPolicyViolation' || f?.type === 'content_filter';
 }
 
+/**
+ * A 404 about something the request names other than the model: state it refers to that does not
+ * exist (the Responses API's `previous_response_id`, a `conversation`, a `file_id`). The client's
+ * mistake, not a deployment without its model: no other deployment would know it either.
+ */
+function isMissingReference(status: number, f: ErrorFields | undefined): boolean {
+  return status === 404 && f !== undefined && ((f.param !== null && f.param !== 'model') || f.code === 'previous_response_not_found');
+}
+
 /** The kind for a status and what the body says; the order of checks is the documented contract. */
 export function kindOf(status: number, f: ErrorFields | undefined): UpstreamErrorKind {
   if (status >= 400 && status < 500 && isContentFilter(f)) return 'content_filter';
+  if (isMissingReference(status, f)) return 'bad_request';
   if ((status === 400 || status === 413 || status === 422) && isContextLength(f)) return 'context_length';
   switch (status) {
     case 429:

@@ -6,7 +6,7 @@
  * Base URLs include the `/v1` segment (as with the OpenAI SDK's `baseURL`): the adapter appends
  * `/chat/completions`, `/completions`, `/embeddings` and `/models` to them.
  */
-import type { Operation } from '../types.js';
+import type { NativeWire, Operation } from '../types.js';
 import type { PrefillStyle } from './settings.js';
 import { ollamaFloatingModel, openAIFloatingModel, type FloatingModelRule } from '../shared/floating-models.js';
 
@@ -39,7 +39,18 @@ export interface OpenAICompatibleProfile<Type extends string = string> {
    * `openai-compatible` has none, since its base URL may be anything.
    */
   readonly floatingModel?: FloatingModelRule;
+  /**
+   * The front-door wires the server speaks itself (ProviderAdapter.nativeWires): a request that came
+   * in through one is sent as the client wrote it, to `nativePaths[wire]` under the base URL.
+   */
+  readonly nativeWires?: ReadonlySet<NativeWire>;
 }
+
+/** Where each native wire is served, under the base URL (which ends in `/v1`). */
+export const nativePaths: Readonly<Record<NativeWire, string>> = {
+  'openai-responses': '/responses',
+  'anthropic-messages': '/messages',
+};
 
 const allOperations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'completions', 'embeddings']);
 
@@ -51,6 +62,8 @@ const openai: OpenAICompatibleProfile<'openai'> = {
   base64Embeddings: true,
   // No probe: a cloud API is not health-checked with a key-bearing GET on a timer.
   floatingModel: openAIFloatingModel,
+  // The Responses API is OpenAI's own: its stored state and built-in tools exist nowhere else.
+  nativeWires: new Set<NativeWire>(['openai-responses']),
 };
 
 /**

@@ -7,7 +7,7 @@
  * Client headers are never forwarded: only ours and the provider's static headers. The provider's key
  * is not translation: authorize (auth.ts) adds it to the final request.
  */
-import type { ClientRequest, Operation, ProviderIdentity, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ClientRequest, OpenAIOperation, ProviderIdentity, StreamProgress, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { isRecord, type JsonObject } from '../shared/json.js';
 import { spliceTopLevel } from '../shared/json-splice.js';
 import type { OpenAICompatibleProfile } from './profiles.js';
@@ -16,7 +16,7 @@ import type { OpenAICompatibleSettings } from './settings.js';
 /** Array.isArray without narrowing to `any[]`. */
 const isArray = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
-const paths: Readonly<Record<Operation, string>> = {
+const paths: Readonly<Record<OpenAIOperation, string>> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
@@ -26,7 +26,8 @@ export function buildRequest(profile: OpenAICompatibleProfile, req: ClientReques
   const body = upstreamBody(profile, req, target.model);
   return {
     method: 'POST',
-    path: paths[req.operation],
+    // The profile's operations are OpenAI's (planning never sends this adapter a count_tokens).
+    path: paths[req.operation as OpenAIOperation],
     headers: upstreamHeaders(target.provider, req.stream),
     // The client's bytes with only the changed members re-encoded; whole re-serialisation is the fallback.
     body: body === undefined ? req.raw : (spliceTopLevel(req.raw, req.body, body) ?? JSON.stringify(body)),

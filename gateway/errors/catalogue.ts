@@ -22,6 +22,10 @@ export const errorCatalogue = {
   request_too_large: { status: 413, type: 'invalid_request_error', level: 'info' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', level: 'info' },
   unsupported_operation: { status: 400, type: 'invalid_request_error', level: 'info' },
+  /** A front door's request that only a deployment speaking its wire can answer, on a route without one. */
+  native_required: { status: 400, type: 'invalid_request_error', level: 'info' },
+  /** An endpoint the route cannot answer honestly (count_tokens on a route without a deployment that counts). */
+  not_implemented: { status: 501, type: 'invalid_request_error', level: 'info' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error', level: 'info' },
   content_filter: { status: 400, type: 'invalid_request_error', level: 'info' },
   /** POST /admin/reload: the config file has errors (or cannot be built); the previous config serves on. */

@@ -4,7 +4,7 @@
  * over. After that, a failure is continued on another deployment where possible (continuation/), and
  * otherwise ends the stream with an error event, never a quiet truncation.
  */
-import type { ClientRequest, StreamOutput } from '../../adapters/types.js';
+import { speaksNative, type ClientRequest, type StreamOutput } from '../../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../../adapters/upstream-error.js';
 import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
@@ -44,6 +44,8 @@ export async function executeStream(
         armAdaptiveLimit({ control, deployment, route, req, alternatives: report.alternatives, startedAt, until: 'first-token' });
       }
       const translator = deployment.provider.adapter.createStreamTranslator(req, deployment.target);
+      // The upstream answers in the client's own wire (a front door's native answer): its events pass as they are.
+      const native = speaksNative(deployment.provider.adapter, req);
       let opened = false;
       let finished = false;
       let envelope: Envelope | undefined;
@@ -51,7 +53,14 @@ export async function executeStream(
       /** Commits the client's stream; hedged, only the first try to get here may (the other is cancelled). */
       const open = (): void => {
         if (lane !== undefined && !lane.claimFirstToken()) throw new HedgeLost();
-        sink.open({ route: route.name, deployment, attempts: run.attempts, failed: run.failures.summary(), hedged: lane?.hedgedWith });
+        sink.open({
+          route: route.name,
+          deployment,
+          attempts: run.attempts,
+          failed: run.failures.summary(),
+          hedged: lane?.hedgedWith,
+          native,
+        });
         opened = true;
       };
       const deliver = async (outputs: StreamOutput[]): Promise<void> => {
@@ -61,7 +70,8 @@ export async function executeStream(
               open();
               control.firstTokenArrived();
               control.armIdle(idleMs);
-              envelope = envelopeOf(out.data);
+              // A native answer is never continued (its translator is not continuable): no envelope to keep.
+              if (!native) envelope = envelopeOf(out.data);
               report.ttftMs = performance.now() - startedAt;
               run.firstTokenAt = performance.now();
               report.work = { prompt: promptWork(req) };
@@ -69,7 +79,7 @@ export async function executeStream(
             } else {
               control.activity();
             }
-            if (!sink.chunk(out.data)) await sink.drain();
+            if (!sink.chunk(out.data, out.event)) await sink.drain();
           } else if (out.type === 'error') {
             throw new UpstreamError(out.error);
           } else {

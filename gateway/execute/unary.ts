@@ -3,7 +3,7 @@
  * `stream_upstream: true` send chat and completions upstream as streams instead and assemble the
  * answer (see executeUnaryAsStream), so every stream protection applies to them too.
  */
-import type { ClientRequest } from '../../adapters/types.js';
+import { speaksNative, type ClientRequest } from '../../adapters/types.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
@@ -21,7 +21,9 @@ export async function executeUnary(
   candidates: readonly DeploymentRuntime[],
 ): Promise<UnaryAnswer> {
   const { ctx } = run;
-  if (ctx.route.streamUpstream && req.operation !== 'embeddings') return executeUnaryAsStream(runner, run, req, candidates);
+  // Not a front door's request: it may be answered natively, which the OpenAI chunk aggregator cannot assemble.
+  const streamable = req.operation === 'chat' || req.operation === 'completions';
+  if (ctx.route.streamUpstream && streamable && req.native === undefined) return executeUnaryAsStream(runner, run, req, candidates);
   const { totalMs, idleMs, perTryMs } = ctx.route.timeouts;
   const { value, deployment } = await runner.run(run, candidates, async (d, _run, report) => {
     const endpoint = d.provider.pool.pick(ctx.random);
@@ -51,7 +53,13 @@ export async function executeUnary(
       control.dispose();
     }
   });
-  return { body: value.body, deployment, attempts: run.attempts, usage: value.usage };
+  return {
+    body: value.body,
+    deployment,
+    attempts: run.attempts,
+    usage: value.usage,
+    native: speaksNative(deployment.provider.adapter, req),
+  };
 }
 
 /**
@@ -81,5 +89,5 @@ async function executeUnaryAsStream(
   const outcome = await executeStream(runner, run, streamed, candidates, sink);
   if (outcome.kind === 'client_gone') throw new ClientGone();
   if (outcome.kind === 'failed') throw outcome.error;
-  return { body: aggregator.result(), deployment: outcome.deployment, attempts: outcome.attempts, usage: outcome.usage };
+  return { body: aggregator.result(), deployment: outcome.deployment, attempts: outcome.attempts, usage: outcome.usage, native: false };
 }

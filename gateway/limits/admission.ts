@@ -178,7 +178,8 @@ function reservedTokens(
   plan: readonly DeploymentRuntime[],
 ): number {
   const counts = keyLimits?.tokens ?? routeLimits?.tokens ?? plan.some((d) => d.limits?.tokens !== undefined);
-  if (!counts) return 0;
+  // Counting a prompt's tokens (Anthropic's count_tokens) generates none and is free: it reserves nothing.
+  if (!counts || req.operation === 'count_tokens') return 0;
   const cap = req.body.max_completion_tokens ?? req.body.max_tokens;
   const output = req.operation === 'embeddings' ? 0 : typeof cap === 'number' && cap > 0 ? cap : defaultReservedOutputTokens;
   return promptTokensAtLeast(req) + output;

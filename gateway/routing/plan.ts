@@ -1,9 +1,10 @@
 /**
  * Which deployments a request may try, in order: the route's targets that are available now (breaker
  * not open, no rate-limit cooldown, not drained) ordered by the route's strategy over a snapshot of
- * live stats, then its fallbacks in the order written, then any ejected ones as a last resort.
+ * live stats, then its fallbacks in the order written, then any ejected ones as a last resort. A front
+ * door's request that needs its own wire (NativeRequest.required) is planned on deployments that speak it.
  */
-import type { ClientRequest, Operation } from '../../adapters/types.js';
+import { speaksNative, type ClientRequest, type NativeRequest, type Operation } from '../../adapters/types.js';
 import type { DeploymentRuntime, RouteRuntime } from '../runtime/types.js';
 import { strategies, type Candidate, type RequestEstimate } from './strategies/index.js';
 
@@ -24,7 +25,8 @@ export function estimateRequest(req: ClientRequest): RequestEstimate {
   };
 }
 
-function usable(d: DeploymentRuntime, operation: Operation, now: number): boolean {
+function usable(d: DeploymentRuntime, operation: Operation, now: number, native: NativeRequest | undefined): boolean {
+  if (native?.required === true && !speaksNative(d.provider.adapter, { native })) return false;
   return d.operations.has(operation) && d.health.available(now, true) && d.provider.pool.anyHealthy;
 }
 
@@ -36,6 +38,8 @@ export function planCandidates(
   estimate: RequestEstimate,
   now: number,
   random: () => number,
+  /** A front door's request that only a deployment speaking its wire can answer leaves the others out. */
+  native?: NativeRequest,
 ): DeploymentRuntime[] {
   // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
   // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
@@ -43,7 +47,7 @@ export function planCandidates(
   const ejected: DeploymentRuntime[] = [];
   const candidates: PlanCandidate[] = [];
   for (const d of route.targets) {
-    if (!usable(d, operation, now)) continue;
+    if (!usable(d, operation, now, native)) continue;
     if (d.health.ejected(now)) {
       ejected.push(d);
       continue;
@@ -60,7 +64,7 @@ export function planCandidates(
   }
   const ordered = strategies[route.strategy](candidates, estimate, random, route.strategyState).map(deploymentOf);
   for (const d of route.fallbacks) {
-    if (!usable(d, operation, now) || ordered.includes(d) || ejected.includes(d)) continue;
+    if (!usable(d, operation, now, native) || ordered.includes(d) || ejected.includes(d)) continue;
     if (d.health.ejected(now)) ejected.push(d);
     else ordered.push(d);
   }

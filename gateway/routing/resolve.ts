@@ -9,7 +9,12 @@ import { mayUseRoute, type ClientKey } from '../access/keys.js';
 import type { RouteRuntime } from '../runtime/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-const paths: Record<Operation, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', embeddings: '/v1/embeddings' };
+const paths: Record<Operation, string> = {
+  chat: '/v1/chat/completions',
+  completions: '/v1/completions',
+  embeddings: '/v1/embeddings',
+  count_tokens: '/v1/messages/count_tokens',
+};
 
 export function resolveRoute(rt: Runtime, model: string, key: ClientKey | undefined, operation: Operation): RouteRuntime {
   const route = rt.routes.get(model);

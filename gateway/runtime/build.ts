@@ -144,6 +144,16 @@ function shaperFor(shaping: DeploymentConfig['shaping'], previous: UpstreamShape
   return previous !== undefined && isDeepStrictEqual(previous.settings, settings) ? previous : new UpstreamShaper(settings);
 }
 
+/**
+ * What a deployment serves: the configured operations its adapter can do, and a token count
+ * (`count_tokens`, not configurable) wherever it serves chat and its adapter can count.
+ */
+function servedOperations(configured: readonly Operation[], adapter: ReadonlySet<Operation>): ReadonlySet<Operation> {
+  const served = new Set(configured.filter((op) => adapter.has(op)));
+  if (served.has('chat') && adapter.has('count_tokens')) served.add('count_tokens');
+  return served;
+}
+
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
   const { providers, stopChecks } = buildProviders(config, options);
   const leaseTtl = leaseTtlOf(config.redis);
@@ -162,7 +172,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
       contextWindow: d.context_window,
       capabilities: new Set(d.capabilities),
-      operations: new Set(d.operations.filter((op) => provider.adapter.operations.has(op))),
+      operations: servedOperations(d.operations, provider.adapter.operations),
       maxConcurrency: d.max_concurrency,
       limits: compileLimits('deployment', id, d.limits, undefined, leaseTtl),
       shaper: shaperFor(d.shaping, same ? previous.deployments.get(id)?.shaper : undefined),

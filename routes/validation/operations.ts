@@ -3,7 +3,7 @@
  * wrong type would otherwise come back as an upstream's less helpful error. Unknown fields pass
  * through untouched: the upstream decides about them.
  */
-import type { Operation } from '../../adapters/types.js';
+import type { OpenAIOperation } from '../../adapters/types.js';
 import {
   type Body,
   invalidType,
@@ -156,4 +156,4 @@ function embeddings(body: Body): ValidatedRequest {
   return { model, stream: false, includeUsage: false };
 }
 
-export const validators: Readonly<Record<Operation, (body: Body) => ValidatedRequest>> = { chat, completions, embeddings };
+export const validators: Readonly<Record<OpenAIOperation, (body: Body) => ValidatedRequest>> = { chat, completions, embeddings };

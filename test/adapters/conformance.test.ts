@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { adapterFor, providerTypes } from '../../adapters/index.js';
-import type { Operation, ProviderAdapter, StreamOutput, StreamTranslator, UpstreamHttpRequest } from '../../adapters/types.js';
+import type {
+  OpenAIOperation,
+  Operation,
+  ProviderAdapter,
+  StreamOutput,
+  StreamTranslator,
+  UpstreamHttpRequest,
+} from '../../adapters/types.js';
 import { UpstreamError, type UpstreamErrorInfo } from '../../adapters/upstream-error.js';
 import {
   expectedText,
@@ -195,7 +202,7 @@ describe.each([...providerTypes])('%s', (type) => {
                 chat: 'CreateChatCompletionResponse',
                 completions: 'CreateCompletionResponse',
                 embeddings: 'CreateEmbeddingResponse',
-              }[s.request.operation];
+              }[s.request.operation as OpenAIOperation];
               // The spec models embeddings as float arrays only: base64 answers are checked by hand above.
               if (s.request.body['encoding_format'] !== 'base64') expect(validate(schema, doc)).toEqual([]);
             }

@@ -72,11 +72,14 @@ function stepsFor(route: RouteRuntime, req: ClientRequest, broken: Broken, candi
 export async function continueStream(
   runner: AttemptRunner,
   run: AttemptRun,
-  req: ClientRequest,
+  request: ClientRequest,
   broken: Broken,
   candidates: readonly DeploymentRuntime[],
   sink: StreamSink,
 ): Promise<Continued | undefined> {
+  // Only a translated (OpenAI-chunk) answer is ever continued: every step speaks OpenAI chunks, even on
+  // a deployment that could answer a front door's request natively.
+  const req: ClientRequest = request.native === undefined ? request : { ...request, native: undefined };
   const { route, client } = run.ctx;
   const { firstTokenMs, idleMs, totalMs } = route.timeouts;
   // What the client has so far: a step that fails after adding to it leaves the next one less to do.

@@ -17,6 +17,7 @@ import { parseMessagesRequest } from './request.js';
 import { modelInfo, modelList } from './responses.js';
 
 const messagesPath = '/v1/messages';
+const countTokensPath = '/v1/messages/count_tokens';
 const modelsPath = '/v1/models';
 
 function operationOf(method: string, path: string): SimOperation {
@@ -39,6 +40,15 @@ function messages(sim: SimContext, res: ServerResponse, body: unknown): void {
   if (fault === undefined && sim.options.failRate > 0 && sim.random() < sim.options.failRate)
     return new AnthropicExchange(sim, res).error(500);
   new AnthropicGeneration(sim, res, request, fault).start();
+}
+
+/** The prompt's tokens as a generation would count them (cache reads and writes included), without generating. */
+function countTokens(sim: SimContext, res: ServerResponse, body: unknown): void {
+  const request = parseMessagesRequest(body, true);
+  const exchange = new AnthropicExchange(sim, res);
+  if (isRejection(request)) return exchange.error(request.status, { message: request.message });
+  if (request.model !== sim.options.model) return exchange.error(404, { message: `model: ${request.model}` });
+  exchange.json(200, { input_tokens: request.promptTokens });
 }
 
 function models(sim: SimContext, res: ServerResponse, path: string): void {
@@ -79,11 +89,13 @@ export const anthropicWire: NativeWire = {
       return true;
     }
     const operation = operationOf(method, path);
-    if (invalidJson && operation === 'chat') {
+    const counting = method === 'POST' && path === countTokensPath;
+    if (invalidJson && (operation === 'chat' || counting)) {
       new AnthropicExchange(sim, res).error(400, { message: 'There was an error parsing the body of your request: it is not valid JSON.' });
       return true;
     }
     if (operation === 'chat') messages(sim, res, body);
+    else if (counting) countTokens(sim, res, body);
     else if (operation === 'models') models(sim, res, path);
     else new AnthropicExchange(sim, res, false).error(404, { message: 'Not Found' });
     return true;

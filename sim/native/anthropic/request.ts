@@ -23,12 +23,13 @@ type Body = Record<string, unknown>;
 
 const reject = (message: string): Rejection => ({ status: 400, message, param: null });
 
-function checkShape(body: Body): Rejection | undefined {
-  for (const field of ['model', 'max_tokens', 'messages']) if (body[field] === undefined) return reject(`${field}: Field required`);
+function checkShape(body: Body, countOnly: boolean): Rejection | undefined {
+  const required = countOnly ? ['model', 'messages'] : ['model', 'max_tokens', 'messages'];
+  for (const field of required) if (body[field] === undefined) return reject(`${field}: Field required`);
   if (typeof body['model'] !== 'string') return reject('model: Input should be a valid string');
   const max = body['max_tokens'];
-  if (!Number.isInteger(max)) return reject('max_tokens: Input should be a valid integer');
-  if ((max as number) < 1) return reject('max_tokens: Input should be greater than or equal to 1');
+  if (!countOnly && !Number.isInteger(max)) return reject('max_tokens: Input should be a valid integer');
+  if (!countOnly && (max as number) < 1) return reject('max_tokens: Input should be greater than or equal to 1');
   const temperature = body['temperature'];
   if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 1)) {
     return reject('temperature: Input should be less than or equal to 1');
@@ -155,9 +156,10 @@ function cacheablePrefix(body: Body): { tokens: number; hash: number } {
   return marked;
 }
 
-export function parseMessagesRequest(body: unknown): MessagesRequest | Rejection {
+/** `countOnly`: a count_tokens body, which has no `max_tokens` (and is never generated from). */
+export function parseMessagesRequest(body: unknown, countOnly = false): MessagesRequest | Rejection {
   if (!isRecord(body)) return reject('The request body must be a JSON object');
-  const problem = checkShape(body) ?? checkMessages(body['messages'] as unknown[]);
+  const problem = checkShape(body, countOnly) ?? checkMessages(body['messages'] as unknown[]);
   if (problem) return problem;
   const messages: Body[] = [];
   const system = body['system'];
@@ -170,8 +172,8 @@ export function parseMessagesRequest(body: unknown): MessagesRequest | Rejection
   const openAI: Body = {
     model: body['model'],
     messages,
-    max_tokens: body['max_tokens'],
-    stream: body['stream'] === true,
+    ...(countOnly ? {} : { max_tokens: body['max_tokens'] }),
+    stream: !countOnly && body['stream'] === true,
     ...(tools ? { tools, tool_choice: toolChoiceOf(body['tool_choice']) } : {}),
     ...(Array.isArray(body['stop_sequences']) ? { stop: body['stop_sequences'] } : {}),
   };

@@ -15,7 +15,8 @@ import type { Fault, FaultOperation } from '../../faults.js';
 import { Generation } from '../../generation.js';
 import { isRecord, isRejection, parseCompletionRequest } from '../../request.js';
 import type { NativeWire } from '../wire.js';
-import { apiVersionOf, azureAddressOf, azureOperationOf, knownApiVersion, type AzureAddress } from './paths.js';
+import { apiVersionOf, azureAddressOf, azureOperationOf, firstResponsesApiVersion, knownApiVersion, type AzureAddress } from './paths.js';
+import { serveResponses } from '../../responses-api.js';
 import { azureError, deploymentNotFound } from './errors.js';
 import { azureResponse } from './response-tap.js';
 
@@ -90,6 +91,21 @@ function models(sim: SimContext, res: ServerResponse): void {
   exchange.json(200, { object: 'list', data: [card(azureChatModel, true), card(azureEmbeddingsModel, false)] });
 }
 
+/** The Responses API: the deployment is the body's model; the answer names the model version behind it. */
+function responses(sim: SimContext, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+  const version = apiVersionOf(req.url);
+  if (version !== undefined && version < firstResponsesApiVersion) {
+    reply(
+      sim,
+      res,
+      400,
+      azureError(400, 'BadRequest', `Azure OpenAI Responses API is enabled only for api-version ${firstResponsesApiVersion} and later`),
+    );
+    return;
+  }
+  serveResponses(sim, res, body, azureChatModel, takeFault(sim, 'chat', body['stream'] === true));
+}
+
 function route(
   sim: SimContext,
   req: IncomingMessage,
@@ -100,8 +116,9 @@ function route(
   invalidJson: boolean,
 ): boolean {
   if (method === 'GET' && path === '/health') return false;
-  const res = azureResponse(original);
   const address = azureAddressOf(method, path);
+  // Responses events are not chat chunks: they go out undressed (no filter-only first chunk).
+  const res = address?.operation === 'responses' ? original : azureResponse(original);
   if (address === undefined) return reply(sim, res, 404, azureError(404, '404', 'Resource not found'));
   if (refused(sim, req, res, address)) return true;
   if (address.operation === 'models') {
@@ -113,8 +130,12 @@ function route(
     return true;
   }
   // Deployment URLs name the deployment in the path and ignore the body's model; the v1 API reads it.
-  const deployment = address.api === 'deployments' ? address.deployment : body['model'];
+  const deployment = address.api === 'deployments' && address.operation !== 'responses' ? address.deployment : body['model'];
   if (deployment !== sim.options.model) return reply(sim, res, 404, deploymentNotFound());
+  if (address.operation === 'responses') {
+    responses(sim, req, res, body);
+    return true;
+  }
   const named = { ...body, model: sim.options.model };
   if (address.operation === 'embeddings') embeddings(sim, res, named);
   else completion(sim, res, address, named);

@@ -2,11 +2,13 @@
  * Azure OpenAI's addresses: deployment URLs (`/openai/deployments/<name>/chat/completions`, with the
  * deployment in the path and a required `?api-version=`), the v1 API (`/openai/v1/chat/completions`,
  * the deployment as the body's `model`, no api-version), and the resource's model list
- * (`/openai/models?api-version=`, `/openai/v1/models`), which a gateway's health probe reads.
+ * (`/openai/models?api-version=`, `/openai/v1/models`), which a gateway's health probe reads; and the
+ * Responses API (`/openai/v1/responses`, or `/openai/responses?api-version=` from 2025-03-01-preview),
+ * where the deployment is always the body's `model`.
  */
 import type { SimOperation } from '../../types.js';
 
-export type AzureOperation = 'chat' | 'completions' | 'embeddings' | 'models';
+export type AzureOperation = 'chat' | 'completions' | 'embeddings' | 'models' | 'responses';
 
 export interface AzureAddress {
   /** `deployments`: the dated API (api-version required); `v1`: the v1 API. */
@@ -35,6 +37,9 @@ export function azureAddressOf(method: string, path: string): AzureAddress | und
     return undefined;
   }
   if (method !== 'POST') return undefined;
+  // The Responses API: the v1 path, or the resource-level path with an api-version (no deployment in it).
+  if (path === '/openai/v1/responses') return { api: 'v1', operation: 'responses' };
+  if (path === '/openai/responses') return { api: 'deployments', operation: 'responses' };
   if (path.startsWith('/openai/v1/')) {
     const operation = operationFor(path.slice('/openai/v1'.length));
     return operation === undefined ? undefined : { api: 'v1', operation };
@@ -55,8 +60,13 @@ export function azureAddressOf(method: string, path: string): AzureAddress | und
 }
 
 export function azureOperationOf(method: string, path: string): SimOperation {
-  return azureAddressOf(method, path)?.operation ?? 'other';
+  const operation = azureAddressOf(method, path)?.operation ?? 'other';
+  // A Responses request is a chat answer for stats and faults.
+  return operation === 'responses' ? 'chat' : operation;
 }
+
+/** The first dated api-version that serves the Responses API (older ones answer 400). */
+export const firstResponsesApiVersion = '2025-03-01-preview';
 
 /** `api-version` from the raw request URL (the server hands routes the path without its query). */
 export function apiVersionOf(url: string | undefined): string | undefined {

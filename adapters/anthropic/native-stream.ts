@@ -1,0 +1,125 @@
+/**
+ * An Anthropic stream passed through to a Messages API client (the front door, native): every event
+ * goes out as it came, named, `ping` included (it is the client's keep-alive too). Only what the
+ * gateway needs is read on the way: the model (`message_start`), usage (`message_start`'s input side,
+ * overwritten by each `message_delta`'s cumulative counts), the end (`message_stop`, then `done`) and
+ * failures (an `error` event, classified as for a translated stream). `message_start` and any `ping`
+ * before the first content are held back until something else comes, so that an upstream failing
+ * before it produced anything has sent the client nothing and another deployment can still answer.
+ * Events whose data is not JSON are dropped (a client's parser would fail on them). A native answer is
+ * never continued elsewhere: another deployment could not carry on Anthropic's event sequence.
+ */
+import type { StreamOutput, StreamProgress, StreamTranslator, Usage } from '../types.js';
+import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
+import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
+import { SseParser, type SseEvent } from '../shared/sse-parser.js';
+import { classifyStreamError } from './errors.js';
+import { usageOf } from './response.js';
+
+const notContinuable: StreamProgress = { text: '', contentChunks: 0, continuable: false };
+
+export class AnthropicNativeStreamTranslator implements StreamTranslator {
+  private readonly parser = new SseParser();
+  /** Events held until the first content (see the note at the top). */
+  private held: StreamOutput[] = [];
+  private emitted = false;
+  private closed = false;
+  private malformed = 0;
+  private upstreamModel: string | undefined;
+  private usageCounts: JsonObject | undefined;
+
+  get usage(): Usage | undefined {
+    return usageOf(this.usageCounts);
+  }
+
+  get model(): string | undefined {
+    return this.upstreamModel;
+  }
+
+  get started(): boolean {
+    return this.emitted;
+  }
+
+  get progress(): StreamProgress {
+    return notContinuable;
+  }
+
+  /** Events whose data was not JSON; dropped, counted for logs. */
+  get malformedEvents(): number {
+    return this.malformed;
+  }
+
+  push(bytes: Uint8Array): StreamOutput[] {
+    if (this.closed) return [];
+    return this.handle(this.parser.push(bytes));
+  }
+
+  end(): StreamOutput[] {
+    if (this.closed) return [];
+    const out = this.handle(this.parser.end());
+    if (!this.closed) this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before message_stop'));
+    return out;
+  }
+
+  private handle(events: readonly SseEvent[]): StreamOutput[] {
+    const out: StreamOutput[] = [];
+    for (const event of events) {
+      if (this.closed) break;
+      this.onEvent(event, out);
+    }
+    const overflow = this.parser.limitError;
+    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
+    return out;
+  }
+
+  private onEvent(event: SseEvent, out: StreamOutput[]): void {
+    const data = tryParseJson(event.data);
+    if (event.event === 'error' || (isRecord(data) && data['type'] === 'error')) {
+      this.fail(out, classifyStreamError(event.data));
+      return;
+    }
+    if (!isRecord(data)) {
+      this.malformed++;
+      return;
+    }
+    const type = typeof data['type'] === 'string' ? data['type'] : event.event;
+    const chunk: StreamOutput = { type: 'chunk', data: event.data, event: event.event === 'message' ? type : event.event };
+    if (type === 'message_start') this.onMessageStart(data['message']);
+    else if (type === 'message_delta') this.mergeUsage(data['usage']);
+    if (!this.emitted && (type === 'message_start' || type === 'ping')) {
+      this.held.push(chunk);
+      return;
+    }
+    this.release(out);
+    out.push(chunk);
+    if (type === 'message_stop') {
+      out.push({ type: 'done' });
+      this.closed = true;
+    }
+  }
+
+  private release(out: StreamOutput[]): void {
+    if (this.emitted) return;
+    this.emitted = true;
+    out.push(...this.held);
+    this.held = [];
+  }
+
+  private onMessageStart(message: unknown): void {
+    if (!isRecord(message)) return;
+    if (typeof message['model'] === 'string' && message['model'] !== '') this.upstreamModel = message['model'];
+    this.mergeUsage(message['usage']);
+  }
+
+  private mergeUsage(usage: unknown): void {
+    if (!isRecord(usage)) return;
+    const merged: JsonObject = { ...this.usageCounts };
+    for (const [key, value] of Object.entries(usage)) if (typeof value === 'number') merged[key] = value;
+    this.usageCounts = merged;
+  }
+
+  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
+    out.push({ type: 'error', error });
+    this.closed = true;
+  }
+}
