@@ -16,6 +16,7 @@ import { createGatewayMetrics } from '../telemetry/metrics.js';
 import { PrometheusSink } from '../telemetry/prometheus-sink.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRequestListener } from '../routes/app.js';
+import { createUpgradeListener } from '../routes/passthrough-upgrade.js';
 import { formatAddress, isLoopback, isWildcard, listen, type ListeningServer } from '../routes/server.js';
 import { GracefulShutdown } from '../routes/shutdown.js';
 import { newServerState, type GatewayDeps } from '../routes/deps.js';
@@ -255,7 +256,10 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   let ops: ListeningServer | undefined;
   try {
     api = await listen(createRequestListener(deps, opsPort === undefined ? 'all' : 'api'), address.host, address.port, timeouts);
+    // WebSocket upgrades: pass-through ones are proxied, every other one is answered with an error (routes/passthrough-upgrade.ts).
+    api.server.on('upgrade', createUpgradeListener(deps, opsPort === undefined ? 'all' : 'api'));
     if (opsPort !== undefined) ops = await listen(createRequestListener(deps, 'ops'), config.server.ops_host, opsPort, timeouts);
+    ops?.server.on('upgrade', createUpgradeListener(deps, 'ops'));
   } catch (err) {
     api?.server.close();
     await runtime.close();

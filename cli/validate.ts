@@ -102,6 +102,8 @@ function summary(file: string, c: Config, envNote: string): string {
     );
   }
   if (Object.keys(c.simulators).length > 0) lines.push(`  simulators: ${Object.keys(c.simulators).join(', ')}`);
+  for (const [provider, entry] of Object.entries(c.passthrough ?? {}))
+    lines.push(`  passthrough ${provider}: /passthrough/${provider}{${entry.paths.join(', ')}}`);
   lines.push(`  client keys: ${c.keys.length === 0 ? 'none (the gateway accepts any key)' : c.keys.length}`);
   return `${lines.join('\n')}\n`;
 }

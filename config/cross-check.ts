@@ -11,6 +11,7 @@
 import { adapterFor, providerKindOf, providerTypes } from '../adapters/index.js';
 import { didYouMean, type RawIssue } from './issues.js';
 import { pinProblems } from './pinned-models.js';
+import { passthroughProblems } from './passthrough-schema.js';
 import type { Path } from './positions.js';
 
 export interface CrossCheckResult {
@@ -186,6 +187,8 @@ export function crossCheck(data: Mapping, shown: (path: Path) => string): CrossC
         errors.push({ path: ['keys', i, 'routes', j], message: `no route named '${route}'${didYouMean(route, routes)}` });
     }
   });
+
+  errors.push(...passthroughProblems(data, providersSection));
 
   // Which simulators are used is only known when every provider could be read.
   if (providersSection && entriesOf(providersSection).length === Object.keys(providersSection).length) {

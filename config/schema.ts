@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { providerKinds, providerTypes, type ProviderType } from '../adapters/index.js';
 import { byteSize, id, positiveMs } from './schema-primitives.js';
 import { canarySchema, shadowSchema, type canaryGuardSchema } from './rollout-schema.js';
+import { keyPassthroughSchema, passthroughSchema } from './passthrough-schema.js';
 
 export { byteSize, duration } from './schema-primitives.js';
 export { canaryGuardSchema, canarySchema, rampStepSchema, shadowSchema } from './rollout-schema.js';
@@ -444,6 +445,7 @@ export const keySchema = z
       .optional()
       .describe('Only the SHA-256 digest of the key (hex), so the config file never holds the secret.'),
     routes: z.array(id).optional().describe('Routes this key may call; all when absent.'),
+    passthrough: keyPassthroughSchema.optional(),
     limits: limitsSchema.optional().describe("This key's limits; over them its requests get 429 rate_limit_exceeded."),
     budget: budgetSchema.optional(),
   })
@@ -491,6 +493,7 @@ export const configSchema = z.strictObject({
   routes: z.record(id, routeSchema).describe('What clients send as `model`.'),
   keys: z.array(keySchema).default([]).describe('Client API keys. With none, the gateway accepts any (or no) key.'),
   redis: redisSchema.optional(),
+  passthrough: passthroughSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

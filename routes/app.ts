@@ -18,6 +18,7 @@ import { GatewayError } from '../gateway/errors/catalogue.js';
 import { assignRequestId } from './request-id.js';
 import { sendError, toGatewayError } from './http-errors.js';
 import { createInferenceHandler } from './inference.js';
+import { createPassthroughHandler } from './passthrough.js';
 import { createDoorHandler } from './door.js';
 import { frontDoors } from '../adapters/front-doors.js';
 import { RequestPipeline } from '../gateway/request.js';
@@ -124,6 +125,9 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     app.get('/admin/simulators', simulators.list);
     app.all('/admin/simulators/:name/:what', simulators.forward);
   }
+
+  // Native endpoints forwarded untranslated (routes/passthrough.ts; upgrades: routes/passthrough-upgrade.ts).
+  if (surface !== 'ops') app.all('/passthrough/*rest', createPassthroughHandler(deps));
 
   const served =
     surface === 'ops'

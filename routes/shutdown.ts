@@ -6,13 +6,15 @@
  *      keep-alive connection gets 503 shutting_down and `Connection: close`), and in-flight requests
  *      and streams have up to the grace to finish;
  *   3. what is still open then is ended by the gateway (routes/exchange.ts: upstream attempts
- *      cancelled, a started stream ends with a shutting_down error event, anything else gets a 503),
- *      then every connection closes. The ops listener, if any, stays up to the end so metrics cover the drain.
+ *      cancelled, a started stream ends with a shutting_down error event, anything else gets a 503;
+ *      pass-through requests and WebSockets, routes/passthrough-proxy.ts, are closed), then every
+ *      connection closes. The ops listener, if any, stays up to the end so metrics cover the drain.
  * A second signal (hurry) skips what is left of the delay and the grace.
  */
 import type { Logger } from 'pino';
 import type { ServerState } from './deps.js';
 import type { ListeningServer } from './server.js';
+import { openPassthroughs } from './passthrough-proxy.js';
 
 export interface ShutdownTimes {
   /** Step 1: readiness fails, requests are still served. */
@@ -59,8 +61,15 @@ export class GracefulShutdown {
     state.shuttingDown = true;
     const apiClosed = this.api.stopAccepting();
     const open = state.exchanges;
-    if (open.size > 0) logger.info({ inFlight: open.size, graceMs }, 'listener closed; waiting for in-flight requests');
-    await this.waitUntil(() => open.size === 0, graceMs);
+    // Pass-through requests and WebSocket sessions get the same grace; then they are cut (their bytes are the upstream's).
+    const passthroughs = openPassthroughs(state);
+    if (open.size > 0 || passthroughs.size > 0)
+      logger.info({ inFlight: open.size, passthroughs: passthroughs.size, graceMs }, 'listener closed; waiting for in-flight requests');
+    await this.waitUntil(() => open.size === 0 && passthroughs.size === 0, graceMs);
+    if (passthroughs.size > 0) {
+      logger.warn({ passthroughs: passthroughs.size }, 'shutdown grace ran out: closing open pass-through requests and WebSockets');
+      for (const p of [...passthroughs]) p.end();
+    }
     if (open.size > 0) {
       logger.warn({ inFlight: open.size }, 'shutdown grace ran out: ending what is still open (503 shutting_down)');
       const interrupted = [...open];

@@ -16,6 +16,8 @@ import { isRejection, parseCompletionRequest, type CompletionOperation } from '.
 import { modelsBody } from './responses.js';
 import { resolveOptions, type RunningSimulator, type SimOperation, type SimulatorOptions } from './types.js';
 import { nativeWires } from './native/index.js';
+import { handleFiles } from './files.js';
+import { handleUpgrade } from './realtime.js';
 import { openAIResponses, retrieveResponse } from './responses-api.js';
 
 /** Bodies beyond this are refused: no test or benchmark sends more, and memory stays bounded. */
@@ -144,6 +146,8 @@ function onBody(sim: SimContext, req: IncomingMessage, res: ServerResponse, text
 }
 
 function onRequest(sim: SimContext, req: IncomingMessage, res: ServerResponse): void {
+  // Uploads stream: /v1/files reads its own body (sim/files.ts).
+  if (handleFiles(sim, req, res)) return;
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -177,6 +181,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const sim = new SimContext(resolved);
   // No request timeout: a hang fault must last until the client or close() ends it.
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, (req, res) => onRequest(sim, req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(sim, req, socket, head));
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -16,6 +16,8 @@ export const errorCatalogue = {
   invalid_json: { status: 400, type: 'invalid_request_error', level: 'info' },
   invalid_request: { status: 400, type: 'invalid_request_error', level: 'info' },
   invalid_api_key: { status: 401, type: 'invalid_request_error', level: 'info' },
+  /** A key without the permission (a pass-through entry it is not given). */
+  permission_denied: { status: 403, type: 'invalid_request_error', level: 'info' },
   model_not_found: { status: 404, type: 'invalid_request_error', level: 'info' },
   unknown_url: { status: 404, type: 'invalid_request_error', level: 'info' },
   method_not_allowed: { status: 405, type: 'invalid_request_error', level: 'info' },

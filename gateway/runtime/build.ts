@@ -254,7 +254,8 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
   const limited =
     keys.required ||
     [...deployments.values()].some((d) => d.limits !== undefined) ||
-    [...routes.values()].some((r) => r.limits !== undefined);
+    [...routes.values()].some((r) => r.limits !== undefined) ||
+    Object.values(config.passthrough ?? {}).some((entry) => entry.limits !== undefined);
   let closing: Promise<void> | undefined;
   const limiter = limited ? new Limiter(options.limitStore ?? new MemoryStore(), options.onLimitRefused, leaseTtl) : undefined;
 

@@ -42,7 +42,7 @@ describe('phase one: YAML and schema', () => {
 
   it('refuses an unknown top-level key, with did-you-mean', () => {
     expect(one(`${base}rotues: {}\n`)).toBe(
-      "sw.yaml:9:1: rotues: unknown key 'rotues' (did you mean 'routes'?); allowed here: version, server, simulators, providers, deployments, routes, keys, redis",
+      "sw.yaml:9:1: rotues: unknown key 'rotues' (did you mean 'routes'?); allowed here: version, server, simulators, providers, deployments, routes, keys, redis, passthrough",
     );
   });
 

@@ -12,6 +12,8 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIssue, loadConfigFile } from '../../config/loader.js';
+import type { Config } from '../../config/schema.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const nginxConfPath = join(root, 'deploy/nginx/nginx.conf');
@@ -182,4 +184,11 @@ export function rawRequest(port: number, request: string): Promise<RawResponse> 
       resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]), headers, body: text.slice(split + 4) });
     });
   });
+}
+
+/** The gateway config docker-compose.yml mounts, as the replicas load it. */
+export function composeGatewayConfig(): Config {
+  const loaded = loadConfigFile(join(root, 'deploy/compose/switchyard.yaml'), { PORT: '8080' });
+  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
+  return loaded.config;
 }

@@ -5,27 +5,25 @@
  * through, and the errors nginx answers itself (413 beyond the body limit, 502 with the gateway down,
  * 504 when it never answers, 405, 400) are OpenAI JSON errors. The body limit and the read timeout are
  * also checked against the gateway config compose mounts, and every declared error page statically.
+ * The pass-through's location is checked here statically; nginx-passthrough.test.ts runs it.
  */
 import { createServer as createHttpServer, request } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatIssue, loadConfigFile, parseByteSize } from '../../config/loader.js';
+import { parseByteSize } from '../../config/loader.js';
 import { errorCatalogue, type ErrorCode } from '../../gateway/errors/catalogue.js';
 import { expectSchema } from '../support/openapi.js';
 import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { freePort, rawRequest, readNginxConf, startNginx, type RawResponse, type RunningNginx } from './nginx-harness.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The gateway config docker-compose.yml mounts, as the replicas load it. */
-function composeGatewayConfig() {
-  const loaded = loadConfigFile(join(root, 'deploy/compose/switchyard.yaml'), { PORT: '8080' });
-  if (!loaded.ok) throw new Error(loaded.errors.map(formatIssue).join('\n'));
-  return loaded.config;
-}
+import {
+  composeGatewayConfig,
+  freePort,
+  rawRequest,
+  readNginxConf,
+  startNginx,
+  type RawResponse,
+  type RunningNginx,
+} from './nginx-harness.js';
 
 const conf = readNginxConf();
 const bodyLimit = parseByteSize(composeGatewayConfig().server.body_limit);
@@ -56,6 +54,19 @@ function errorPages(text: string): Map<number, { location: string; block: string
 }
 
 const pages = errorPages(conf);
+
+/** The body of a top-level `location <path> {` of the server block, as the file writes it. */
+function locationBlock(text: string, path: string): string {
+  const at = text.indexOf(`\n    location ${path} {\n`);
+  if (at < 0) throw new Error(`deploy/nginx/nginx.conf has no 'location ${path}'`);
+  const end = text.indexOf('\n    }\n', at);
+  return text.slice(at, end);
+}
+
+/** A directive's value in a block (`name value;` on a line of its own), or undefined. */
+function directive(block: string, name: string): string | undefined {
+  return new RegExp(`^\\s*${name} (.+);$`, 'm').exec(block)?.[1];
+}
 
 /**
  * An error nginx answered itself: exactly the body its error page declares (which the gateway never
@@ -105,17 +116,36 @@ function chatBodyOfSize(size: number): Buffer {
 
 describe('deploy/nginx/nginx.conf against the gateway config compose mounts', () => {
   it("limits bodies to exactly the gateway's server.body_limit, and its 413 says so", () => {
-    const limit = /^\s*client_max_body_size (\S+);$/m.exec(conf);
+    // The server block's own limit (four spaces in), which every location but /passthrough/ inherits.
+    const limit = /^ {4}client_max_body_size (\S+);$/m.exec(conf);
     expect(limit, 'client_max_body_size').not.toBeNull();
     expect(nginxSize(limit![1]!)).toBe(bodyLimit);
-    expect(conf).toContain(`the limit is ${bodyLimit} bytes.`);
+    expect(directive(locationBlock(conf, '/'), 'client_max_body_size')).toBeUndefined();
+    expect(conf).toContain(`the limit is ${bodyLimit} bytes`);
+  });
+
+  it('lets /passthrough/ upgrade to a WebSocket and stream larger uploads, and its 413 names that limit too', () => {
+    const block = locationBlock(conf, '/passthrough/');
+    expect(directive(block, 'proxy_set_header Upgrade')).toBe('$http_upgrade');
+    expect(directive(block, 'proxy_set_header Connection')).toBe('$connection_upgrade');
+    expect(conf).toMatch(/map \$http_upgrade \$connection_upgrade \{\s*default upgrade;\s*'' +'';\s*\}/);
+    expect(directive(block, 'proxy_request_buffering')).toBe('off');
+    expect(directive(block, 'proxy_buffering')).toBe('off');
+    const limit = nginxSize(directive(block, 'client_max_body_size')!);
+    expect(limit).toBeGreaterThan(bodyLimit);
+    expect(pages.get(413)!.body).toContain(`${limit} bytes under /passthrough/`);
+    // Longer than the gateway's own 300 s idle bound of pass-through HTTP requests.
+    expect(nginxTimeMs(directive(block, 'proxy_read_timeout')!)).toBeGreaterThan(300_000);
+    expect(nginxTimeMs(directive(block, 'proxy_send_timeout')!)).toBeGreaterThan(300_000);
+    // Every other request keeps the upstream keep-alive: no Upgrade passed on, an empty Connection.
+    expect(directive(locationBlock(conf, '/'), 'proxy_set_header Connection')).toBe('""');
   });
 
   it("waits for an answer longer than any route's total_ms, so the gateway's own 504 comes first", () => {
-    const read = /^\s*proxy_read_timeout (\S+);$/m.exec(conf);
-    expect(read, 'proxy_read_timeout').not.toBeNull();
+    const read = directive(locationBlock(conf, '/'), 'proxy_read_timeout');
+    expect(read, 'proxy_read_timeout').toBeDefined();
     const longest = Math.max(...Object.values(composeGatewayConfig().routes).map((r) => r.timeouts.total_ms));
-    expect(nginxTimeMs(read![1]!)).toBeGreaterThan(longest);
+    expect(nginxTimeMs(read!)).toBeGreaterThan(longest);
   });
 
   it('answers every error page it declares in OpenAI JSON, with the status, type and code the gateway uses', () => {
