@@ -3,10 +3,11 @@
  * (once, raw, then parsed once), so no body-parser middleware runs; ETags are off because completions
  * are never cached and hashing each body costs CPU on the hot path.
  *
- * The three completion endpoints are dispatched before Express by an exact-path lookup: Express's
- * per-request prototype swap and layer walk cost ~200 µs of CPU per request here (`npm run bench`),
- * most of the gateway's budget. Every other path, and any variant of these (query string, trailing
- * slash, other method), goes through the Express app, which registers the same handlers.
+ * The inference endpoints (OpenAI's three and the front doors') are dispatched before Express by an
+ * exact-path lookup, and the pass-through by its prefix: Express's per-request prototype swap and
+ * layer walk cost ~200 µs of CPU per request here (`npm run bench`), most of the gateway's budget.
+ * Every other path, and any variant of the inference paths (query string, trailing slash, other
+ * method), goes through the Express app, which registers the same handlers.
  *
  * With `server.ops_port`, the operations endpoints get a listener of their own: the public one serves
  * the API and /health/* (load balancers probe the port they send traffic to), the ops one /health/*,
@@ -68,11 +69,15 @@ export function createRequestListener(deps: GatewayDeps, surface: Surface = 'all
     for (const door of frontDoors) operations.set(door.path, createDoorHandler(door, deps, pipeline));
   }
   const app = createApp(deps, operations, surface);
+  // Native endpoints forwarded untranslated (routes/passthrough.ts; upgrades: routes/passthrough-upgrade.ts),
+  // every method, by prefix before Express too: its path checks read the raw URL, and Express would only add cost.
+  const passthrough = surface === 'ops' ? undefined : createPassthroughHandler(deps);
   const { state } = deps;
   return (req, res) => {
     // Once the listener is closed, every answer closes its connection, so keep-alive clients reconnect (elsewhere).
     if (state.shuttingDown && surface !== 'ops') res.setHeader('connection', 'close');
-    const handler = req.method === 'POST' ? operations.get(req.url!) : undefined;
+    let handler = req.method === 'POST' ? operations.get(req.url!) : undefined;
+    if (handler === undefined && passthrough !== undefined && req.url!.startsWith('/passthrough/')) handler = passthrough;
     if (handler) handler(req, res).catch((err: unknown) => sendUnexpected(deps, err, req, res));
     else app(req, res);
   };
@@ -125,9 +130,6 @@ function createApp(deps: GatewayDeps, operations: ReadonlyMap<string, OperationH
     app.get('/admin/simulators', simulators.list);
     app.all('/admin/simulators/:name/:what', simulators.forward);
   }
-
-  // Native endpoints forwarded untranslated (routes/passthrough.ts; upgrades: routes/passthrough-upgrade.ts).
-  if (surface !== 'ops') app.all('/passthrough/*rest', createPassthroughHandler(deps));
 
   const served =
     surface === 'ops'
