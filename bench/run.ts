@@ -29,6 +29,7 @@ import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyar
 import { measureRoutingDecisions } from './routing-decision.js';
 import { measureCanary } from './canary.js';
 import { measureTranslation } from './translation.js';
+import { measureDoorTranslation, runDoorBench } from './doors.js';
 import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -169,6 +170,17 @@ async function measureLimits(simOrigin: string, plainOrigin: string) {
   }
 }
 
+/** The front doors' rows (bench/doors.ts): their translation in process, and each door's CPU per request end to end. */
+async function reportDoors(simOrigin: string) {
+  const translation = measureDoorTranslation();
+  console.log('Front doors, translation in process (a ~1 KB request, a 16-token answer; medians, µs):');
+  console.table(translation);
+  const endToEnd = await runDoorBench(simOrigin, model, requests, concurrency, rounds);
+  console.log(`Front doors end to end (the current build; gateway CPU per request, ${rounds} alternating rounds, medians):`);
+  console.table(endToEnd);
+  return { translation, endToEnd };
+}
+
 const gatewayNote =
   'The gateway runs its compiled build (dist/, as in the Docker image) with request logs on (info level, to a pipe). CPU per request is the gateway process only (process_cpu_seconds_total), including the simulator traffic it proxies; the load generator and the simulator share the same 2 cores.';
 
@@ -218,6 +230,7 @@ async function main() {
     const translation = measureTranslation();
     console.log('Translation per provider type (its golden fixtures chat-basic and chat-streaming; medians, µs):');
     console.table(translation);
+    const doors = await reportDoors(simOrigin);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     if (limits) {
@@ -247,6 +260,7 @@ async function main() {
           routing,
           canary,
           limits,
+          doors,
         },
         null,
         2,
@@ -455,6 +469,7 @@ async function mainWithBaseline(ref: string) {
     const translation = measureTranslation();
     console.log('Translation per provider type (its golden fixtures chat-basic and chat-streaming; medians, µs, current source):');
     console.table(translation);
+    const doors = await reportDoors(simOrigin);
     console.log('Reference proxies (non-stream, same load), the baselines of the CPU budget in DESIGN.md:');
     console.table(references);
     console.log(
@@ -474,6 +489,7 @@ async function mainWithBaseline(ref: string) {
           summary,
           references,
           routing,
+          doors,
           baseline: { ref: baseline.ref, commit: baseline.commit, rounds, results: baselineResults, diff, perRound },
         },
         null,
