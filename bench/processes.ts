@@ -82,8 +82,12 @@ export async function processCpuSeconds(metricsUrl: string): Promise<number> {
 export async function spawnReferenceProxy(
   kind: 'raw' | 'express',
   upstream: string,
+  model: string,
 ): Promise<Child & { origin: string; cpuMicros(): Promise<number> }> {
-  const proc = spawn(process.execPath, ['bench/reference-proxy.mjs', kind, upstream], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['bench/reference-proxy.mjs', kind, upstream, model], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {

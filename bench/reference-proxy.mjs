@@ -4,15 +4,15 @@
  * forwards POST /v1/chat/completions to the simulator (re-serialising the body, as a proxy that reads
  * `model` must) and pipes the answer back. `GET /cpu` reports the process's CPU time in µs.
  * Plain JavaScript, run by node itself, so no TypeScript loader adds to what it measures.
- * Run as: node bench/reference-proxy.mjs raw|express UPSTREAM_ORIGIN
+ * Run as: node bench/reference-proxy.mjs raw|express UPSTREAM_ORIGIN MODEL (the simulator's model, which it serves alone)
  */
 import { createServer } from 'node:http';
 import express from 'express';
 import { Pool } from 'undici';
 
-const [kind, upstream] = process.argv.slice(2);
-if ((kind !== 'raw' && kind !== 'express') || !upstream) {
-  console.error('usage: reference-proxy.mjs raw|express UPSTREAM_ORIGIN');
+const [kind, upstream, model] = process.argv.slice(2);
+if ((kind !== 'raw' && kind !== 'express') || !upstream || !model) {
+  console.error('usage: reference-proxy.mjs raw|express UPSTREAM_ORIGIN MODEL');
   process.exit(2);
 }
 const pool = new Pool(upstream, { connections: 64 });
@@ -22,7 +22,7 @@ async function forward(body, res) {
     method: 'POST',
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...body, model: 'bench-model' }),
+    body: JSON.stringify({ ...body, model }),
   });
   res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') });
   for await (const chunk of up.body) res.write(chunk);

@@ -105,9 +105,10 @@ routes:
 
 // DESIGN.md's CPU budget is stated against these two proxies: measure them here, on the same load.
 async function measureReferences(simOrigin: string) {
-  const references: Record<string, { cpuUsPerRequest: number; rps: number; p50: number }> = {};
+  const references: Record<string, { cpuUsPerRequest: number; rps: number; p50: number; errors: number }> = {};
   for (const kind of ['raw', 'express'] as const) {
-    const proxy = await spawnReferenceProxy(kind, simOrigin);
+    // The simulator serves its own model alone: the proxies rename the request's, as a router would.
+    const proxy = await spawnReferenceProxy(kind, simOrigin, model);
     try {
       const body = bodyFor('bench', false);
       await runLoad(proxy.origin, '/v1/chat/completions', body, warmup, concurrency);
@@ -119,6 +120,7 @@ async function measureReferences(simOrigin: string) {
         cpuUsPerRequest: Math.round((after - before) / requests),
         rps: rr.rps,
         p50: rr.p50,
+        errors: rr.errors,
       };
     } finally {
       await proxy.stop();

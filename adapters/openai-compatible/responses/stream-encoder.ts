@@ -105,8 +105,10 @@ export class ResponsesStreamEncoder implements DoorStreamEncoder {
       const created = chunk['created'];
       if (typeof created === 'number' && Number.isInteger(created) && created > 0) this.createdAt = created;
     }
-    const response = this.response('in_progress');
-    return this.event('response.created', { response }) + this.event('response.in_progress', { response });
+    // The same Response object in both events: serialised once.
+    const response = JSON.stringify(this.response('in_progress'));
+    const opening = (type: string) => frame(type, `{"type":"${type}","response":${response},"sequence_number":${this.sequence++}}`);
+    return opening('response.created') + opening('response.in_progress');
   }
 
   private onDelta(delta: JsonObject): string {
@@ -136,11 +138,18 @@ export class ResponsesStreamEncoder implements DoorStreamEncoder {
       out += this.event('response.content_part.added', { ...this.where(message), part: this.partOf(kind, '') });
     }
     message.part.text += delta;
-    const fields = kind === 'output_text' ? { delta, logprobs: [] } : { delta };
-    return (
-      out +
-      this.event(kind === 'output_text' ? 'response.output_text.delta' : 'response.refusal.delta', { ...this.where(message), ...fields })
-    );
+    return out + this.delta(kind, message, delta);
+  }
+
+  /**
+   * One text delta, the event of every token: written out directly, as the generic event() would
+   * serialise it (same members, same order), without an object to spread and stringify per token.
+   */
+  private delta(kind: PartKind, message: OpenMessage, delta: string): string {
+    const type = kind === 'output_text' ? 'response.output_text.delta' : 'response.refusal.delta';
+    const where = `"item_id":${JSON.stringify(message.item.id)},"output_index":${message.outputIndex},"content_index":${message.item.content.length}`;
+    const logprobs = kind === 'output_text' ? ',"logprobs":[]' : '';
+    return frame(type, `{"type":"${type}",${where},"delta":${JSON.stringify(delta)}${logprobs},"sequence_number":${this.sequence++}}`);
   }
 
   private where(message: OpenMessage): JsonObject {
