@@ -250,7 +250,11 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
     ...(options.port !== undefined ? { port: { value: options.port, from: 'caller' } } : {}),
   };
   const address = chooseListenAddress(config, given);
-  const timeouts = { headersTimeoutMs: config.server.headers_timeout_ms, keepAliveTimeoutMs: config.server.keep_alive_timeout_ms };
+  const timeouts = {
+    headersTimeoutMs: config.server.headers_timeout_ms,
+    requestTimeoutMs: config.server.request_timeout_ms,
+    keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
+  };
   const opsPort = config.server.ops_port;
   let api: ListeningServer | undefined;
   let ops: ListeningServer | undefined;

@@ -44,6 +44,11 @@ export const serverSchema = z
         'After the listener closes, how long in-flight requests and streams may take to finish; then streams end with a shutting_down error event and other requests get 503.',
       ),
     headers_timeout_ms: positiveMs.default(15_000).describe('How long a client may take to send request headers.'),
+    request_timeout_ms: positiveMs
+      .default(60_000)
+      .describe(
+        'How long a client may take to send a whole request, body included (then 408). Raise it for large uploads through the pass-through.',
+      ),
     keep_alive_timeout_ms: positiveMs
       .default(65_000)
       .describe('Idle keep-alive connection timeout (longer than common load-balancer idle timeouts).'),
@@ -484,6 +489,7 @@ export const configSchema = z.strictObject({
     drain_delay_ms: 5_000,
     shutdown_grace_ms: 15_000,
     headers_timeout_ms: 15_000,
+    request_timeout_ms: 60_000,
     keep_alive_timeout_ms: 65_000,
     ops_host: '127.0.0.1',
   }),

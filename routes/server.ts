@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ServerTimeouts {
   headersTimeoutMs: number;
+  /** How long receiving a whole request may take (its body included); it does not limit how long a response may stream. */
+  requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
 }
 
@@ -25,8 +27,7 @@ export interface ListeningServer {
 export async function listen(onRequest: RequestListener, host: string, port: number, timeouts: ServerTimeouts): Promise<ListeningServer> {
   const server = createServer(onRequest);
   server.headersTimeout = timeouts.headersTimeoutMs;
-  // Bounds receiving a request body; it does not limit how long a response may stream.
-  server.requestTimeout = 60_000;
+  server.requestTimeout = timeouts.requestTimeoutMs;
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
