@@ -4,10 +4,6 @@
  */
 import type { FrontDoor } from './front-door.js';
 import { anthropicCountTokensDoor, anthropicMessagesDoor } from './anthropic/door/index.js';
-import { openAIResponsesDoor, responsesNativeRequiredMessage } from './openai-compatible/responses/index.js';
+import { openAIResponsesDoor } from './openai-compatible/responses/index.js';
 
-export const frontDoors: readonly FrontDoor[] = [
-  anthropicMessagesDoor,
-  anthropicCountTokensDoor,
-  { ...openAIResponsesDoor, nativeRequired: responsesNativeRequiredMessage },
-];
+export const frontDoors: readonly FrontDoor[] = [anthropicMessagesDoor, anthropicCountTokensDoor, openAIResponsesDoor];

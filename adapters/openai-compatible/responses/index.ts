@@ -11,8 +11,6 @@ import { translateAnswer } from './response.js';
 import { ResponsesStreamEncoder } from './stream-encoder.js';
 import { responsesErrorBody, responsesNativeRequiredMessage } from './errors.js';
 
-export { responsesNativeRequiredMessage } from './errors.js';
-
 export const openAIResponsesDoor: FrontDoor = {
   wire: 'openai-responses',
   path: '/v1/responses',
