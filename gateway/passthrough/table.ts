@@ -11,7 +11,6 @@ import type { PassthroughEntryConfig } from '../../config/passthrough-schema.js'
 import type { ClientKey } from '../access/keys.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ProviderRuntime } from '../runtime/types.js';
-import { MemoryStore } from '../limits/memory-store.js';
 import type { LimitCheck, LimitRule, LimitStore } from '../limits/store.js';
 
 export interface PassthroughEntry {
@@ -29,8 +28,8 @@ export interface PassthroughTable {
   /** Prefixes by provider id (what the path policy reads). */
   readonly prefixes: ReadonlyMap<string, readonly string[]>;
   /**
-   * Where the entries' limits count: the Runtime's limiter store (Redis when configured); a store in
-   * this process when the Runtime has no limiter (no keys and no other limits); undefined: nothing limited.
+   * Where the entries' limits count: the Runtime's limiter store (Redis when configured; the Runtime
+   * builds a limiter whenever an entry has limits); undefined: nothing is limited.
    */
   readonly store: LimitStore | undefined;
   /** Whether the key (undefined: the gateway is open) may use the entry. */
@@ -82,10 +81,9 @@ export function compileTable(runtime: Runtime): PassthroughTable {
     byKey.set(k.name, new Set(allowed));
   }
   const all = [...entries.keys()];
-  const limited = [...entries.values()].some((e) => e.checks.length > 0);
   return {
     entries,
-    store: runtime.limiter?.store ?? (limited ? new MemoryStore() : undefined),
+    store: runtime.limiter?.store,
     prefixes: new Map([...entries].map(([id, e]) => [id, e.prefixes])),
     mayUse(key, provider) {
       if (!entries.has(provider)) return false;

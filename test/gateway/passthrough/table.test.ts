@@ -104,6 +104,15 @@ describe('pass-through limits', () => {
     expect(Number(error.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
+  it("counts an open gateway's entry limits in the Runtime's limiter store, and nothing when no entry is limited", () => {
+    const open = runtimeOf(config(''));
+    expect(open.limiter).toBeDefined();
+    expect(passthroughTableOf(open).store).toBe(open.limiter!.store);
+    const unlimited = runtimeOf(config('').replace('limits: { rpm: 2 }', ''));
+    expect(unlimited.limiter).toBeUndefined();
+    expect(passthroughTableOf(unlimited).store).toBeUndefined();
+  });
+
   it("counts against the key's own rpm (shared with its inference requests)", async () => {
     const store = new MemoryStore();
     const limited = rt.keys.lookup('k-limited-0001');
