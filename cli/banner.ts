@@ -62,8 +62,9 @@ function failoverDemo(gw: BannerFacts): { sim: string; route: string; to: string
 function simulators(gw: BannerFacts): string {
   if (gw.simulators.size === 0) return '';
   const width = Math.max(...[...gw.simulators.keys()].map((n) => n.length)) + 2;
+  const kindWidth = Math.max(...[...gw.simulators.values()].map((s) => s.kind.length)) + 2;
   const lines = [...gw.simulators].map(
-    ([name, s]) => `  ${name.padEnd(width)}${s.kind.padEnd(8)}${s.url.padEnd(30)} faults: POST ${s.origin}/sim/faults`,
+    ([name, s]) => `  ${name.padEnd(width)}${s.kind.padEnd(kindWidth)}${s.url.padEnd(30)} faults: POST ${s.origin}/sim/faults`,
   );
   const demo = failoverDemo(gw);
   const example = demo
@@ -97,7 +98,15 @@ function examples(gw: BannerFacts, chatRoute: string): string {
   const answer = await client.responses.create({ model: '${chatRoute}', input: 'Hello!' }); // the Responses API
 
   Anthropic's SDKs and agents: ANTHROPIC_BASE_URL=${gw.url} (the Messages API, POST /v1/messages; "model" names a route)
-`;
+${passthrough(gw)}`;
+}
+
+/** The pass-through entries, as URLs a client calls (none: nothing). */
+function passthrough(gw: BannerFacts): string {
+  const entries = Object.entries(gw.deps.runtime.current.config.passthrough ?? {});
+  if (entries.length === 0) return '';
+  const lines = entries.map(([provider, e]) => `  ${gw.url}/passthrough/${provider}{${e.paths.join(', ')}}`);
+  return `\nPass-through (the provider's own API, untranslated; the gateway's key in, the provider's key out):\n${lines.join('\n')}\n`;
 }
 
 function operations(gw: BannerFacts): string {
