@@ -6,7 +6,8 @@
  * failures (an `error` event, classified as for a translated stream). `message_start` and any `ping`
  * before the first content are held back until something else comes, so that an upstream failing
  * before it produced anything has sent the client nothing and another deployment can still answer.
- * Events whose data is not JSON are dropped (a client's parser would fail on them). A native answer is
+ * Events whose data is not JSON are dropped (a client's parser would fail on them), but content blocks,
+ * the bulk of a stream, are forwarded without being read. A native answer is
  * never continued elsewhere: another deployment could not carry on Anthropic's event sequence.
  */
 import type { StreamOutput, StreamProgress, StreamTranslator, Usage } from '../types.js';
@@ -15,6 +16,9 @@ import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
 import { SseParser, type SseEvent } from '../shared/sse-parser.js';
 import { classifyStreamError } from './errors.js';
 import { usageOf } from './response.js';
+
+/** Named events the translator forwards without reading them. */
+const passedUnread: ReadonlySet<string> = new Set(['content_block_start', 'content_block_delta', 'content_block_stop']);
 
 const notContinuable: StreamProgress = { text: '', contentChunks: 0, continuable: false };
 
@@ -73,6 +77,14 @@ export class AnthropicNativeStreamTranslator implements StreamTranslator {
   }
 
   private onEvent(event: SseEvent, out: StreamOutput[]): void {
+    // The bulk of a stream (content_block_delta, and the block starts and stops) passes unparsed: the
+    // translator reads nothing in it, and parsing each event to forward it unchanged was the cost of a
+    // native stream. The events it does read, and unnamed ones, are parsed.
+    if (passedUnread.has(event.event) && event.data !== '') {
+      this.release(out);
+      out.push({ type: 'chunk', data: event.data, event: event.event });
+      return;
+    }
     const data = tryParseJson(event.data);
     if (event.event === 'error' || (isRecord(data) && data['type'] === 'error')) {
       this.fail(out, classifyStreamError(event.data));
