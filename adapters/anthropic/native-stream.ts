@@ -10,10 +10,10 @@
  * the bulk of a stream, are forwarded without being read. A native answer is
  * never continued elsewhere: another deployment could not carry on Anthropic's event sequence.
  */
-import type { StreamOutput, StreamProgress, StreamTranslator, Usage } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
+import type { StreamOutput, StreamProgress, Usage } from '../types.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
-import { SseParser, type SseEvent } from '../shared/sse-parser.js';
+import type { SseEvent } from '../shared/sse-parser.js';
+import { NativeSseTranslator } from '../shared/native-sse-stream.js';
 import { classifyStreamError } from './errors.js';
 import { usageOf } from './response.js';
 
@@ -22,15 +22,14 @@ const passedUnread: ReadonlySet<string> = new Set(['content_block_start', 'conte
 
 const notContinuable: StreamProgress = { text: '', contentChunks: 0, continuable: false };
 
-export class AnthropicNativeStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser();
-  /** Events held until the first content (see the note at the top). */
-  private held: StreamOutput[] = [];
-  private emitted = false;
-  private closed = false;
+export class AnthropicNativeStreamTranslator extends NativeSseTranslator {
   private malformed = 0;
   private upstreamModel: string | undefined;
   private usageCounts: JsonObject | undefined;
+
+  constructor() {
+    super('upstream stream ended before message_stop');
+  }
 
   get usage(): Usage | undefined {
     return usageOf(this.usageCounts);
@@ -38,10 +37,6 @@ export class AnthropicNativeStreamTranslator implements StreamTranslator {
 
   get model(): string | undefined {
     return this.upstreamModel;
-  }
-
-  get started(): boolean {
-    return this.emitted;
   }
 
   get progress(): StreamProgress {
@@ -53,36 +48,12 @@ export class AnthropicNativeStreamTranslator implements StreamTranslator {
     return this.malformed;
   }
 
-  push(bytes: Uint8Array): StreamOutput[] {
-    if (this.closed) return [];
-    return this.handle(this.parser.push(bytes));
-  }
-
-  end(): StreamOutput[] {
-    if (this.closed) return [];
-    const out = this.handle(this.parser.end());
-    if (!this.closed) this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before message_stop'));
-    return out;
-  }
-
-  private handle(events: readonly SseEvent[]): StreamOutput[] {
-    const out: StreamOutput[] = [];
-    for (const event of events) {
-      if (this.closed) break;
-      this.onEvent(event, out);
-    }
-    const overflow = this.parser.limitError;
-    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
-    return out;
-  }
-
-  private onEvent(event: SseEvent, out: StreamOutput[]): void {
+  protected onEvent(event: SseEvent, out: StreamOutput[]): void {
     // The bulk of a stream (content_block_delta, and the block starts and stops) passes unparsed: the
     // translator reads nothing in it, and parsing each event to forward it unchanged was the cost of a
     // native stream. The events it does read, and unnamed ones, are parsed.
     if (passedUnread.has(event.event) && event.data !== '') {
-      this.release(out);
-      out.push({ type: 'chunk', data: event.data, event: event.event });
+      this.forward(out, event.data, event.event, false);
       return;
     }
     const data = tryParseJson(event.data);
@@ -95,26 +66,10 @@ export class AnthropicNativeStreamTranslator implements StreamTranslator {
       return;
     }
     const type = typeof data['type'] === 'string' ? data['type'] : event.event;
-    const chunk: StreamOutput = { type: 'chunk', data: event.data, event: event.event === 'message' ? type : event.event };
     if (type === 'message_start') this.onMessageStart(data['message']);
     else if (type === 'message_delta') this.mergeUsage(data['usage']);
-    if (!this.emitted && (type === 'message_start' || type === 'ping')) {
-      this.held.push(chunk);
-      return;
-    }
-    this.release(out);
-    out.push(chunk);
-    if (type === 'message_stop') {
-      out.push({ type: 'done' });
-      this.closed = true;
-    }
-  }
-
-  private release(out: StreamOutput[]): void {
-    if (this.emitted) return;
-    this.emitted = true;
-    out.push(...this.held);
-    this.held = [];
+    this.forward(out, event.data, event.event === 'message' ? type : event.event, type === 'message_start' || type === 'ping');
+    if (type === 'message_stop') this.finish(out);
   }
 
   private onMessageStart(message: unknown): void {
@@ -128,10 +83,5 @@ export class AnthropicNativeStreamTranslator implements StreamTranslator {
     const merged: JsonObject = { ...this.usageCounts };
     for (const [key, value] of Object.entries(usage)) if (typeof value === 'number') merged[key] = value;
     this.usageCounts = merged;
-  }
-
-  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
-    out.push({ type: 'error', error });
-    this.closed = true;
   }
 }

@@ -11,10 +11,11 @@
  * upstream that fails right after opening still fails over, and time to first token is measured to
  * the first content, as on every other stream.
  */
-import type { StreamOutput, StreamProgress, StreamTranslator, Usage } from '../../types.js';
+import type { StreamOutput, StreamProgress, Usage } from '../../types.js';
 import { upstreamErrorOf, type UpstreamErrorInfo, type UpstreamErrorKind } from '../../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../../shared/json.js';
-import { SseParser, type SseEvent } from '../../shared/sse-parser.js';
+import type { SseEvent } from '../../shared/sse-parser.js';
+import { NativeSseTranslator } from '../../shared/native-sse-stream.js';
 import { classifyErrorPayload } from '../errors.js';
 import { nativeUsage } from './native.js';
 
@@ -49,18 +50,15 @@ const openingEvents: ReadonlySet<string> = new Set([
 /** Events the translator reads (the answer's end, its usage and model, failures); every other named event passes unread. */
 const inspected: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 
-export class NativeResponsesStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser();
-  /** Opening events not yet passed on. */
-  private held: StreamOutput[] = [];
-  private closed = false;
-  private emitted = false;
+export class NativeResponsesStreamTranslator extends NativeSseTranslator {
   private lastUsage: Usage | undefined;
   private upstreamModel: string | undefined;
   private contentChunks = 0;
 
   /** `mapModel` turns the model the upstream names into the one the drift check compares (Azure's). */
-  constructor(private readonly mapModel: (model: string | undefined) => string | undefined = (m) => m) {}
+  constructor(private readonly mapModel: (model: string | undefined) => string | undefined = (m) => m) {
+    super('upstream stream ended before the response was complete');
+  }
 
   get usage(): Usage | undefined {
     return this.lastUsage;
@@ -70,44 +68,17 @@ export class NativeResponsesStreamTranslator implements StreamTranslator {
     return this.mapModel(this.upstreamModel);
   }
 
-  get started(): boolean {
-    return this.emitted;
-  }
-
   get progress(): StreamProgress {
     // Never continued elsewhere, so the text the client has is not kept (reading it would mean parsing every delta).
     return { text: '', contentChunks: this.contentChunks, continuable: false };
   }
 
-  push(bytes: Uint8Array): StreamOutput[] {
-    if (this.closed) return [];
-    return this.handle(this.parser.push(bytes));
-  }
-
-  end(): StreamOutput[] {
-    if (this.closed) return [];
-    const out = this.handle(this.parser.end());
-    if (!this.closed) this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before the response was complete'));
-    return out;
-  }
-
-  private handle(events: readonly SseEvent[]): StreamOutput[] {
-    const out: StreamOutput[] = [];
-    for (const event of events) {
-      if (this.closed) break;
-      this.onEvent(event, out);
-    }
-    const overflow = this.parser.limitError;
-    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
-    return out;
-  }
-
-  private onEvent(event: SseEvent, out: StreamOutput[]): void {
+  protected onEvent(event: SseEvent, out: StreamOutput[]): void {
     // A named event the translator need not read passes unparsed: most of a stream is deltas, and parsing
     // each one (to forward it unchanged) was most of a native stream's cost (`npm run bench`).
     if (event.event !== 'message' && !inspected.has(event.event) && event.data !== '') {
       if (event.event === 'response.output_text.delta') this.contentChunks += 1;
-      this.forward({ type: 'chunk', data: event.data, event: event.event }, event.event, out);
+      this.forward(out, event.data, event.event, openingEvents.has(event.event));
       return;
     }
     const parsed = tryParseJson(event.data);
@@ -124,25 +95,8 @@ export class NativeResponsesStreamTranslator implements StreamTranslator {
       return;
     }
     this.observe(type, parsed);
-    this.forward({ type: 'chunk', data: event.data, event: event.event === 'message' ? type : event.event }, type, out);
-    if (type === 'response.completed' || type === 'response.incomplete') {
-      out.push({ type: 'done' });
-      this.closed = true;
-    }
-  }
-
-  /** Passes an event on, or holds it back while the stream has only opened (see the file's comment). */
-  private forward(chunk: StreamOutput, type: string, out: StreamOutput[]): void {
-    if (!this.emitted && openingEvents.has(type)) {
-      this.held.push(chunk);
-      return;
-    }
-    if (this.held.length > 0) {
-      out.push(...this.held);
-      this.held = [];
-    }
-    out.push(chunk);
-    this.emitted = true;
+    this.forward(out, event.data, event.event === 'message' ? type : event.event, openingEvents.has(type));
+    if (type === 'response.completed' || type === 'response.incomplete') this.finish(out);
   }
 
   private observe(type: string, event: JsonObject): void {
@@ -152,10 +106,5 @@ export class NativeResponsesStreamTranslator implements StreamTranslator {
     if (typeof response['model'] === 'string' && response['model'] !== '') this.upstreamModel = response['model'];
     const usage = nativeUsage(response['usage']);
     if (usage) this.lastUsage = usage;
-  }
-
-  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
-    out.push({ type: 'error', error });
-    this.closed = true;
   }
 }
