@@ -20,35 +20,8 @@ import type { UpstreamTarget } from '../adapters/types.js';
 import { runLoad, type LoadResult } from './load.js';
 import { processCpuSeconds, spawnSwitchyard } from './processes.js';
 import { startGatewayWith } from './limits.js';
-
-const prompt = 'Summarise the following notes about rail yards. '.repeat(18);
-
-function medianUs(run: () => void, batch = 200, batches = 25): number {
-  const samples: number[] = [];
-  for (let i = 0; i < batch; i += 1) run();
-  for (let b = 0; b < batches; b += 1) {
-    const t = performance.now();
-    for (let i = 0; i < batch; i += 1) run();
-    samples.push(((performance.now() - t) * 1000) / batch);
-  }
-  samples.sort((a, b) => a - b);
-  return +samples[Math.floor(samples.length / 2)]!.toFixed(2);
-}
-
-/** The request bodies of the doors, the same conversation as the main bench's chat request. */
-export const doorBodies = {
-  messages: (model: string, stream: boolean) =>
-    JSON.stringify({
-      model,
-      system: 'You are terse.',
-      messages: [{ role: 'user', content: prompt }],
-      max_tokens: 16,
-      temperature: 0,
-      stream,
-    }),
-  responses: (model: string, stream: boolean) =>
-    JSON.stringify({ model, instructions: 'You are terse.', input: prompt, max_output_tokens: 16, temperature: 0, store: false, stream }),
-} as const;
+import { bodies } from './bodies.js';
+import { medianUs } from './translation.js';
 
 const words = 'the yard holds four hundred wagons on twelve sidings and two hump tracks today'.split(' ');
 
@@ -91,7 +64,7 @@ export function measureDoorTranslation(): Array<Record<string, string | number>>
   const rows: Array<Record<string, string | number>> = [];
   for (const door of frontDoors) {
     if (door.operation !== 'chat') continue;
-    const body = door.wire === 'anthropic-messages' ? doorBodies.messages('bench', false) : doorBodies.responses('bench', false);
+    const body = door.wire === 'anthropic-messages' ? bodies.messages('bench', false) : bodies.responses('bench', false);
     const raw = Buffer.from(body);
     const parsed = JSON.parse(body) as Record<string, unknown>;
     const accepted = door.accept(parsed, raw, {});
@@ -149,23 +122,13 @@ interface DoorPath {
 }
 
 export function doorPaths(model: string): DoorPath[] {
-  const chat = (m: string, stream: boolean) =>
-    JSON.stringify({
-      model: m,
-      messages: [
-        { role: 'system', content: 'You are terse.' },
-        { role: 'user', content: prompt },
-      ],
-      max_tokens: 16,
-      temperature: 0,
-      stream,
-    });
+  const { chat, messages, responses } = bodies;
   return [
     { name: 'chat completions (reference)', path: '/v1/chat/completions', body: (s) => chat('bench', s) },
-    { name: 'messages, translated', path: '/v1/messages', body: (s) => doorBodies.messages('bench', s) },
-    { name: 'messages, native', path: '/v1/messages', body: (s) => doorBodies.messages('claude', s) },
-    { name: 'responses, translated', path: '/v1/responses', body: (s) => doorBodies.responses('compat', s) },
-    { name: 'responses, native', path: '/v1/responses', body: (s) => doorBodies.responses('bench', s) },
+    { name: 'messages, translated', path: '/v1/messages', body: (s) => messages('bench', s) },
+    { name: 'messages, native', path: '/v1/messages', body: (s) => messages('claude', s) },
+    { name: 'responses, translated', path: '/v1/responses', body: (s) => responses('compat', s) },
+    { name: 'responses, native', path: '/v1/responses', body: (s) => responses('bench', s) },
     { name: 'pass-through', path: '/passthrough/sim/v1/chat/completions', body: (s) => chat(model, s) },
   ];
 }

@@ -30,6 +30,7 @@ import { measureRoutingDecisions } from './routing-decision.js';
 import { measureCanary } from './canary.js';
 import { measureTranslation } from './translation.js';
 import { measureDoorTranslation, runDoorBench } from './doors.js';
+import { bodies } from './bodies.js';
 import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -41,18 +42,7 @@ const warmup = 1000;
 // A pinned (dated) id, as a real deployment's: the answers' model is compared with it (drift), as in production.
 const model = 'bench-model-2024-01-01';
 
-const prompt = 'Summarise the following notes about rail yards. '.repeat(Number(process.env.BENCH_PROMPT_REPEAT ?? 18));
-const bodyFor = (m: string, stream: boolean) =>
-  JSON.stringify({
-    model: m,
-    messages: [
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: prompt },
-    ],
-    max_tokens: 16,
-    temperature: 0,
-    stream,
-  });
+const bodyFor = bodies.chat;
 
 type Row = ReturnType<typeof row>;
 type GatewayRow = Row & { cpuUsPerRequest?: number };

@@ -12,7 +12,8 @@ import { fixtureDirs, loadScenarios, type FixtureScenario } from '../test/adapte
 
 const root = fileURLToPath(new URL('../test/fixtures', import.meta.url));
 
-function medianUs(run: () => void, batch: number, batches: number): number {
+/** A function's time per call, µs: the median of `batches` timed batches, after a warm-up batch. */
+export function medianUs(run: () => void, batch = 200, batches = 25): number {
   const samples: number[] = [];
   // A warm-up batch first: the first calls of a function run unoptimised.
   for (let i = 0; i < batch; i += 1) run();
