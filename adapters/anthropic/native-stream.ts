@@ -69,7 +69,7 @@ export class AnthropicNativeStreamTranslator extends NativeSseTranslator {
     if (type === 'message_start') this.onMessageStart(data['message']);
     else if (type === 'message_delta') this.mergeUsage(data['usage']);
     this.forward(out, event.data, event.event === 'message' ? type : event.event, type === 'message_start' || type === 'ping');
-    if (type === 'message_stop') this.finish(out);
+    if (type === 'message_stop') this.complete(out);
   }
 
   private onMessageStart(message: unknown): void {

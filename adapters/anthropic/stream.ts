@@ -11,20 +11,18 @@
  * produced something. Unknown events and thinking deltas are ignored, as Anthropic asks clients to.
  */
 import type { ClientRequest, StreamOutput, StreamProgress, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
+import { upstreamErrorOf } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
-import { SseParser, type SseEvent } from '../shared/sse-parser.js';
+import type { SseEvent } from '../shared/sse-parser.js';
+import { SseTranslator } from '../shared/sse-translator.js';
 import { classifyStreamError } from './errors.js';
 import { completionIdOf, finishReasonOf, openAIUsageOf, usageOf, type FinishReason } from './response.js';
 
 /** What one of Anthropic's content blocks is, by its index. */
 type BlockState = { kind: 'text' } | { kind: 'tool'; toolIndex: number; argumentsSent: boolean } | { kind: 'other' };
 
-export class AnthropicStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser();
+export class AnthropicStreamTranslator extends SseTranslator implements StreamTranslator {
   private readonly blocks = new Map<number, BlockState>();
-  /** `done` or `error` was emitted: nothing more comes out. */
-  private closed = false;
   private emitted = false;
   private roleSent = false;
   private malformed = 0;
@@ -40,7 +38,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   constructor(
     private readonly req: ClientRequest,
     private readonly target: UpstreamTarget,
-  ) {}
+  ) {
+    super();
+  }
 
   get usage(): Usage | undefined {
     return usageOf(this.usageCounts);
@@ -67,33 +67,13 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     return this.malformed;
   }
 
-  push(bytes: Uint8Array): StreamOutput[] {
-    if (this.closed) return [];
-    return this.handle(this.parser.push(bytes));
-  }
-
-  end(): StreamOutput[] {
-    if (this.closed) return [];
-    const out = this.handle(this.parser.end());
-    if (this.closed) return out;
+  protected bodyEnded(out: StreamOutput[]): void {
     // A stop reason is Anthropic's word that the answer is whole; only `message_stop` was lost.
     if (this.stopReason !== undefined) this.finish(out);
     else this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-    return out;
   }
 
-  private handle(events: readonly SseEvent[]): StreamOutput[] {
-    const out: StreamOutput[] = [];
-    for (const event of events) {
-      if (this.closed) break;
-      this.onEvent(event, out);
-    }
-    const overflow = this.parser.limitError;
-    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
-    return out;
-  }
-
-  private onEvent(event: SseEvent, out: StreamOutput[]): void {
+  protected onEvent(event: SseEvent, out: StreamOutput[]): void {
     if (event.event === 'error') {
       this.fail(out, classifyStreamError(event.data));
       return;
@@ -210,8 +190,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     this.emitDelta({}, out, this.stopReason ?? 'stop');
     const usage = openAIUsageOf(this.usageCounts);
     if (this.req.includeUsage && usage) this.emit(out, { ...this.envelopeFields(), choices: [], usage });
-    out.push({ type: 'done' });
-    this.closed = true;
+    this.complete(out);
   }
 
   private envelopeFields(): { id: string; object: string; created: number; model: string } {
@@ -221,11 +200,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       model: this.upstreamModel ?? this.target.model,
     });
     return { id: e.id, object: 'chat.completion.chunk', created: e.created, model: e.model };
-  }
-
-  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
-    out.push({ type: 'error', error });
-    this.closed = true;
   }
 
   private emit(out: StreamOutput[], chunk: JsonObject): void {

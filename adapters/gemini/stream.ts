@@ -10,9 +10,10 @@
  * every candidate finished; a body that ends earlier is a broken stream.
  */
 import type { ClientRequest, StreamOutput, StreamProgress, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
+import { upstreamErrorOf } from '../upstream-error.js';
 import { isRecord, tryParseJson } from '../shared/json.js';
-import { SseParser } from '../shared/sse-parser.js';
+import type { SseEvent } from '../shared/sse-parser.js';
+import { SseTranslator } from '../shared/sse-translator.js';
 import { classifyErrorPayload } from './errors.js';
 import { chatIdOf, createdOf, finishReasonOf, openAIUsage, partsOf, toolCallId, usageOf } from './response.js';
 import type { GeminiCandidate, GeminiGenerateContentResponse, GeminiUsageMetadata } from './wire.js';
@@ -31,11 +32,9 @@ interface ChoiceDelta {
   finish_reason: string | null;
 }
 
-export class GeminiStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser();
+export class GeminiStreamTranslator extends SseTranslator implements StreamTranslator {
   private readonly candidates = new Map<number, CandidateState>();
   private readonly expectedCandidates: number;
-  private closed = false;
   private emitted = false;
   private malformed = 0;
   private upstreamModel: string | undefined;
@@ -48,6 +47,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     private readonly req: ClientRequest,
     private readonly target: UpstreamTarget,
   ) {
+    super();
     const n = req.body['n'];
     this.expectedCandidates = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
   }
@@ -77,28 +77,14 @@ export class GeminiStreamTranslator implements StreamTranslator {
     };
   }
 
-  push(bytes: Uint8Array): StreamOutput[] {
-    if (this.closed) return [];
-    const out: StreamOutput[] = [];
-    for (const event of this.parser.push(bytes)) if (!this.closed) this.onData(event.data, out);
-    this.checkOverflow(out);
-    return out;
-  }
-
-  end(): StreamOutput[] {
-    if (this.closed) return [];
-    const out: StreamOutput[] = [];
-    for (const event of this.parser.end()) if (!this.closed) this.onData(event.data, out);
-    this.checkOverflow(out);
-    if (this.closed) return out;
+  protected bodyEnded(out: StreamOutput[]): void {
     if (this.candidates.size > 0 && this.allFinished()) this.finish(out);
     else this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
-    return out;
   }
 
-  private checkOverflow(out: StreamOutput[]): void {
-    const overflow = this.parser.limitError;
-    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
+  /** Gemini names no events: every one is a GenerateContentResponse. */
+  protected onEvent(event: SseEvent, out: StreamOutput[]): void {
+    this.onData(event.data, out);
   }
 
   private allFinished(): boolean {
@@ -198,13 +184,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     if (this.req.includeUsage && this.lastUsage && this.envelope) {
       this.emit(out, JSON.stringify({ ...this.envelope, choices: [], usage: openAIUsage(this.lastUsage, this.lastUsageMeta) }));
     }
-    out.push({ type: 'done' });
-    this.closed = true;
-  }
-
-  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
-    out.push({ type: 'error', error });
-    this.closed = true;
+    this.complete(out);
   }
 
   private emit(out: StreamOutput[], data: string): void {

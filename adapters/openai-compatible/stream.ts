@@ -9,22 +9,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClientRequest, StreamOutput, StreamProgress, StreamTranslator, Usage, UpstreamTarget } from '../types.js';
-import { upstreamErrorOf, type UpstreamErrorInfo } from '../upstream-error.js';
+import { upstreamErrorOf } from '../upstream-error.js';
 import { isRecord, tryParseJson, type JsonObject } from '../shared/json.js';
-import { SseParser, type SseEvent } from '../shared/sse-parser.js';
+import type { SseEvent } from '../shared/sse-parser.js';
+import { SseTranslator } from '../shared/sse-translator.js';
 import { classifyErrorPayload } from './errors.js';
 import { dropNulls, normalizeUsage, usageOf } from './normalize.js';
 import { repairChatChoice, repairCompletionChoice, type ChoiceState, type ChoiceVerdict } from './chunk.js';
 
 type RepairChoice = (choice: JsonObject, position: number, states: Map<number, ChoiceState>) => ChoiceVerdict;
 
-export class OpenAICompatibleStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser();
+export class OpenAICompatibleStreamTranslator extends SseTranslator implements StreamTranslator {
   private readonly object: string;
   private readonly repairChoice: RepairChoice;
   private readonly choices = new Map<number, ChoiceState>();
   /** `done` or `error` was emitted: nothing more comes out. */
-  private closed = false;
   private emitted = false;
   private malformed = 0;
   private upstreamModel: string | undefined;
@@ -40,6 +39,7 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     private readonly req: ClientRequest,
     private readonly target: UpstreamTarget,
   ) {
+    super();
     const completions = req.operation === 'completions';
     this.object = completions ? 'text_completion' : 'chat.completion.chunk';
     this.repairChoice = completions ? repairCompletionChoice : repairChatChoice;
@@ -71,15 +71,7 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     return this.malformed;
   }
 
-  push(bytes: Uint8Array): StreamOutput[] {
-    if (this.closed) return [];
-    return this.handle(this.parser.push(bytes));
-  }
-
-  end(): StreamOutput[] {
-    if (this.closed) return [];
-    const out = this.handle(this.parser.end());
-    if (this.closed) return out;
+  protected bodyEnded(out: StreamOutput[]): void {
     const seen = this.choices.size > 0;
     if (seen && [...this.choices.values()].every((c) => c.finished)) {
       // Complete, just without `[DONE]`: finalise now rather than wait for anything else.
@@ -87,21 +79,9 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     } else {
       this.fail(out, upstreamErrorOf('connection', 'upstream stream ended before the answer was complete'));
     }
-    return out;
   }
 
-  private handle(events: readonly SseEvent[]): StreamOutput[] {
-    const out: StreamOutput[] = [];
-    for (const event of events) {
-      if (this.closed) break;
-      this.onEvent(event, out);
-    }
-    const overflow = this.parser.limitError;
-    if (overflow && !this.closed) this.fail(out, upstreamErrorOf('server', overflow.message));
-    return out;
-  }
-
-  private onEvent(event: SseEvent, out: StreamOutput[]): void {
+  protected onEvent(event: SseEvent, out: StreamOutput[]): void {
     const data = event.data;
     if (event.event === 'error') {
       const parsed = tryParseJson(data);
@@ -227,18 +207,12 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     if (this.req.includeUsage && this.lastUsageRaw) {
       this.emit(out, this.usageChunk ?? JSON.stringify({ ...this.written(), choices: [], usage: this.lastUsageRaw }));
     }
-    out.push({ type: 'done' });
-    this.closed = true;
+    this.complete(out);
   }
 
   private written(): { id: string; object: string; created: number; model: string } {
     const e = this.envelope ?? { id: '', created: Math.floor(Date.now() / 1000), model: this.upstreamModel ?? this.target.model };
     return { id: e.id, object: this.object, created: e.created, model: e.model };
-  }
-
-  private fail(out: StreamOutput[], error: UpstreamErrorInfo): void {
-    out.push({ type: 'error', error });
-    this.closed = true;
   }
 
   private emit(out: StreamOutput[], data: string): void {

@@ -96,7 +96,7 @@ export class NativeResponsesStreamTranslator extends NativeSseTranslator {
     }
     this.observe(type, parsed);
     this.forward(out, event.data, event.event === 'message' ? type : event.event, openingEvents.has(type));
-    if (type === 'response.completed' || type === 'response.incomplete') this.finish(out);
+    if (type === 'response.completed' || type === 'response.incomplete') this.complete(out);
   }
 
   private observe(type: string, event: JsonObject): void {
