@@ -195,12 +195,12 @@ export function baselineAccepts(baseline: Baseline, configPath: string): { ok: t
 
 /**
  * The baseline ref's own copy of the benchmark's gateway config: the YAML template literal that its
- * bench/run.ts writes, with `${simOrigin}` and `${model}` filled in. Undefined when it has none this
- * can fill.
+ * bench/measure.ts (or, before that file, its bench/run.ts) writes, with `${simOrigin}` and `${model}`
+ * filled in. Undefined when it has none this can fill.
  */
 export function baselineOwnConfig(baseline: Baseline, values: Record<string, string>): string | undefined {
-  const path = join(baseline.dir, 'bench', 'run.ts');
-  if (!existsSync(path)) return undefined;
+  const path = ['measure.ts', 'run.ts'].map((file) => join(baseline.dir, 'bench', file)).find((candidate) => existsSync(candidate));
+  if (path === undefined) return undefined;
   const m = /`(version: \d+\r?\n[\s\S]*?)`/.exec(readFileSync(path, 'utf8'));
   if (!m) return undefined;
   let unknown = false;

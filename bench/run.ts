@@ -24,143 +24,35 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineAccepts, baselineOwnConfig, killOnSignal, onSignal, prepareBaseline, type Baseline } from './baseline.js';
-import { percentile, runLoad, type LoadResult } from './load.js';
-import { buildDist, processCpuSeconds, root, spawnReferenceProxy, spawnSwitchyard, type Child } from './processes.js';
+import { runLoad } from './load.js';
+import { buildDist, root, spawnSwitchyard, type Child } from './processes.js';
 import { measureRoutingDecisions } from './routing-decision.js';
 import { measureCanary } from './canary.js';
 import { measureTranslation } from './translation.js';
 import { measureDoorTranslation, runDoorBench } from './doors.js';
-import { bodies } from './bodies.js';
-import { limitsConfig, redisAnswers, startGatewayWith } from './limits.js';
-
-const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const baselineRef = process.env.BENCH_BASELINE?.trim() || undefined;
-const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)) || 3);
-/** Requests sent before each measured run, so the JIT has optimised the hot path and pools are open. */
-const warmup = 1000;
-// A pinned (dated) id, as a real deployment's: the answers' model is compared with it (drift), as in production.
-const model = 'bench-model-2024-01-01';
-
-const bodyFor = bodies.chat;
-
-type Row = ReturnType<typeof row>;
-type GatewayRow = Row & { cpuUsPerRequest?: number };
-const kinds = ['non-stream', 'stream'] as const;
-type Kind = (typeof kinds)[number];
-
-function row(name: string, r: LoadResult) {
-  return {
-    name,
-    ok: r.latencyMs.length,
-    errors: r.errors,
-    rps: Math.round((r.latencyMs.length / r.wallMs) * 1000),
-    p50: +percentile(r.latencyMs, 50).toFixed(2),
-    p99: +percentile(r.latencyMs, 99).toFixed(2),
-    ttfb50: +percentile(r.firstByteMs, 50).toFixed(2),
-  };
-}
-
-/** `requests` measured requests through the gateway at `origin`, with its CPU time per request. */
-async function measureGateway(name: string, origin: string, stream: boolean): Promise<GatewayRow & { cpuUsPerRequest: number }> {
-  const cpuBefore = await processCpuSeconds(`${origin}/metrics`);
-  const via = await runLoad(origin, '/v1/chat/completions', bodyFor('bench', stream), requests, concurrency);
-  const cpuAfter = await processCpuSeconds(`${origin}/metrics`);
-  return { ...row(name, via), cpuUsPerRequest: Math.round(((cpuAfter - cpuBefore) * 1e6) / requests) };
-}
-
-function summarise(results: Record<string, GatewayRow>) {
-  return kinds.map((kind) => {
-    const d = results[`direct ${kind}`]!;
-    const g = results[`gateway ${kind}`]!;
-    return {
-      kind,
-      addedP50Ms: +(g.p50 - d.p50).toFixed(2),
-      addedP99Ms: +(g.p99 - d.p99).toFixed(2),
-      throughputRatio: +(g.rps / d.rps).toFixed(2),
-      gatewayCpuUsPerRequest: g.cpuUsPerRequest,
-    };
-  });
-}
-
-/** The gateway config of the benchmark: one route, `bench`, to the simulator. */
-const gatewayConfig = (simOrigin: string) => `version: 1
-providers:
-  sim: { type: openai, base_url: ${simOrigin}/v1 }
-deployments:
-  bench@sim: { provider: sim, model: ${model} }
-routes:
-  bench: { targets: [bench@sim] }
-`;
-
-// DESIGN.md's CPU budget is stated against these two proxies: measure them here, on the same load.
-async function measureReferences(simOrigin: string) {
-  const references: Record<string, { cpuUsPerRequest: number; rps: number; p50: number; errors: number }> = {};
-  for (const kind of ['raw', 'express'] as const) {
-    // The simulator serves its own model alone: the proxies rename the request's, as a router would.
-    const proxy = await spawnReferenceProxy(kind, simOrigin, model);
-    try {
-      const body = bodyFor('bench', false);
-      await runLoad(proxy.origin, '/v1/chat/completions', body, warmup, concurrency);
-      const before = await proxy.cpuMicros();
-      const r = await runLoad(proxy.origin, '/v1/chat/completions', body, requests, concurrency);
-      const after = await proxy.cpuMicros();
-      const rr = row(kind, r);
-      references[kind === 'raw' ? 'node:http + undici' : 'express 5 + express.json'] = {
-        cpuUsPerRequest: Math.round((after - before) / requests),
-        rps: rr.rps,
-        p50: rr.p50,
-        errors: rr.errors,
-      };
-    } finally {
-      await proxy.stop();
-    }
-  }
-  return references;
-}
-
-/**
- * Keys with rpm/tpm limits in Redis, and in memory, against the plain gateway: `rounds` alternating
- * rounds per path, medians. Undefined when no Redis answers (the row says so instead).
- */
-async function measureLimits(simOrigin: string, plainOrigin: string) {
-  if (!(await redisAnswers())) return undefined;
-  const variants = [
-    { name: 'limits in Redis', gw: await startGatewayWith(limitsConfig(gatewayConfig(simOrigin), 'redis://127.0.0.1:6379'), 'redis') },
-    { name: 'limits in memory', gw: await startGatewayWith(limitsConfig(gatewayConfig(simOrigin), undefined), 'memory') },
-  ];
-  try {
-    const out = [];
-    for (const stream of [false, true]) {
-      const kind = stream ? 'stream' : 'non-stream';
-      for (const v of variants) await runLoad(v.gw.origin, '/v1/chat/completions', bodyFor('bench', stream), warmup, concurrency);
-      const plain: GatewayRow[] = [];
-      const measured = new Map<string, GatewayRow[]>(variants.map((v) => [v.name, []]));
-      for (let i = 0; i < rounds; i++) {
-        plain.push(await measureGateway('plain', plainOrigin, stream));
-        for (const v of variants) measured.get(v.name)!.push(await measureGateway(v.name, v.gw.origin, stream));
-      }
-      const p = medianRow('plain', plain);
-      for (const v of variants) {
-        const rows = measured.get(v.name)!;
-        const m = medianRow(v.name, rows);
-        out.push({
-          path: kind,
-          variant: v.name,
-          cpuUsPerRequest: m.cpuUsPerRequest,
-          'CPU vs no limits (µs)': signed(m.cpuUsPerRequest! - p.cpuUsPerRequest!, 0),
-          'added p50 vs no limits (ms)': signed(m.p50 - p.p50),
-          'added p99 vs no limits (ms)': signed(m.p99 - p.p99),
-          'per round CPU (limits − none)': rows.map((r, i) => signed(r.cpuUsPerRequest! - plain[i]!.cpuUsPerRequest!, 0)).join(', '),
-          errors: m.errors,
-        });
-      }
-    }
-    return out;
-  } finally {
-    for (const v of variants) await v.gw.stop();
-  }
-}
+import { measureLimits } from './limits.js';
+import { measureReferences } from './references.js';
+import {
+  baselineRef,
+  bodyFor,
+  concurrency,
+  gatewayConfig,
+  kinds,
+  measureGateway,
+  median,
+  medianRow,
+  model,
+  requests,
+  round2,
+  row,
+  rounds,
+  signed,
+  summarise,
+  warmup,
+  type GatewayRow,
+  type Kind,
+  type Row,
+} from './measure.js';
 
 /** The front doors' rows (bench/doors.ts): their translation in process, and each door's CPU per request end to end. */
 async function reportDoors(simOrigin: string) {
@@ -262,32 +154,6 @@ async function main() {
     await gw.stop();
     await sim.stop();
   }
-}
-
-/** The median of `values` (the mean of the middle two for an even count). */
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-const round2 = (n: number) => +n.toFixed(2);
-const signed = (n: number, digits = 2) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
-
-/** Each field of `rows` (measurements of one path, one per round) replaced by its median over the rounds; errors summed. */
-function medianRow(name: string, rows: GatewayRow[]): GatewayRow {
-  const m = (f: (r: GatewayRow) => number | undefined) => round2(median(rows.map((r) => f(r) ?? NaN)));
-  const out: GatewayRow = {
-    name,
-    ok: m((r) => r.ok),
-    errors: rows.reduce((sum, r) => sum + r.errors, 0),
-    rps: m((r) => r.rps),
-    p50: m((r) => r.p50),
-    p99: m((r) => r.p99),
-    ttfb50: m((r) => r.ttfb50),
-  };
-  if (rows.every((r) => r.cpuUsPerRequest !== undefined)) out.cpuUsPerRequest = m((r) => r.cpuUsPerRequest);
-  return out;
 }
 
 interface Round {
