@@ -231,6 +231,13 @@ export interface ProviderKind<Schema extends SettingsSchema = SettingsSchema> {
    * model names are whatever its server loaded, and none floats.
    */
   readonly floatingModel?: FloatingModelRule;
+  /**
+   * Whether a provider of this type, with these settings as the config writes them, signs each request
+   * over its body (Bedrock's SigV4), which the pass-through, streaming bodies unread, cannot forward:
+   * the scheme, and the credential that would not sign the body; undefined when it does not. Absent:
+   * credentials are headers, whatever the body.
+   */
+  readonly signsBody?: (settings: Readonly<Record<string, unknown>>) => { scheme: string; instead: string } | undefined;
 }
 
 /** Where a provider type's prefill style is set, its styles, and the type's own default. */

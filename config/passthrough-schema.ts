@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { didYouMean, type RawIssue } from './issues.js';
 import type { Path } from './positions.js';
 import { id } from './schema-primitives.js';
+import { providerKinds, type ProviderType } from '../adapters/index.js';
+import type { ProviderKind } from '../adapters/types.js';
 
 /** A path segment as written in a prefix: URL path characters, no `%` escapes (so nothing hides in an escape). */
 const segment = "[A-Za-z0-9._~!$&'()*+,;=:@-]+";
@@ -61,10 +63,15 @@ type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * Provider types whose credentials are a signature over the request body (SigV4 without an api_key).
- * A pass-through body streams and is never held whole, so such providers are refused.
+ * Whether the provider signs each request over its body (its adapter says: Bedrock's SigV4 without an
+ * api_key). A pass-through body streams and is never held whole, so such providers are refused.
  */
-const bodySignedTypes: ReadonlySet<string> = new Set(['bedrock']);
+function bodySigning(provider: Mapping): ReturnType<NonNullable<ProviderKind['signsBody']>> {
+  const type = provider.type;
+  if (typeof type !== 'string' || !Object.hasOwn(providerKinds, type)) return undefined;
+  const kind: ProviderKind = providerKinds[type as ProviderType];
+  return kind.signsBody?.(provider);
+}
 
 /** Why a pass-through path prefix is refused, or undefined when it is a plain absolute path. */
 export function prefixProblem(prefix: string): string | undefined {
@@ -91,16 +98,13 @@ export function passthroughProblems(data: Mapping, providers: Mapping | undefine
         path,
         message: `no provider named '${providerId}'${didYouMean(providerId, providerIds)}; pass-through entries are keyed by a provider id`,
       });
-    } else if (
-      isMapping(provider) &&
-      typeof provider.type === 'string' &&
-      bodySignedTypes.has(provider.type) &&
-      provider.api_key === undefined
-    ) {
-      errors.push({
-        path,
-        message: `provider '${providerId}' (type ${provider.type}) signs each request over its body (SigV4), and pass-through bodies stream unbuffered: give the provider an api_key (a bearer key) or remove this entry`,
-      });
+    } else if (isMapping(provider)) {
+      const signing = bodySigning(provider);
+      if (signing !== undefined)
+        errors.push({
+          path,
+          message: `provider '${providerId}' (type ${String(provider.type)}) signs each request over its body (${signing.scheme}), and pass-through bodies stream unbuffered: give the provider ${signing.instead} or remove this entry`,
+        });
     }
     if (!isMapping(entry) || !Array.isArray(entry.paths)) continue;
     (entry.paths as unknown[]).forEach((prefix, i) => {

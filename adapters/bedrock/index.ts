@@ -29,5 +29,7 @@ export const bedrockKind: ProviderKind<typeof bedrockSettings> = {
   settings: bedrockSettings,
   secrets: ['api_key', 'access_key_id', 'secret_access_key', 'session_token'],
   prefill: { key: 'prefill', styles: prefillStyles, defaultStyle: 'last_assistant' },
+  // SigV4 covers the body; an API key (a bearer token) does not.
+  signsBody: (settings) => (settings['api_key'] === undefined ? { scheme: 'SigV4', instead: 'an api_key (a bearer key)' } : undefined),
   floatingModel: bedrockFloatingModel,
 };
