@@ -1,0 +1,13 @@
+/**
+ * The config's `simulators.<name>.kind` lists the kinds the simulators speak. config/ may not import
+ * sim/ (the layers), so the two lists are written twice; this keeps them the same.
+ */
+import { describe, expect, it } from 'vitest';
+import { simulatorSchema } from '../../config/schema.js';
+import { simKinds } from '../../sim/index.js';
+
+describe('simulator kinds', () => {
+  it('the config accepts exactly the kinds the simulators speak', () => {
+    expect([...simulatorSchema.shape.kind.options].sort()).toEqual([...simKinds].sort());
+  });
+});
