@@ -14,6 +14,8 @@ import type { Runtime } from '../gateway/runtime/runtime.js';
 import { RuntimeHolder } from '../gateway/runtime/holder.js';
 import { createGatewayMetrics } from '../telemetry/metrics.js';
 import { PrometheusSink } from '../telemetry/prometheus-sink.js';
+import { registerPoolMetrics } from '../telemetry/pool-metrics.js';
+import { poolViews } from '../gateway/runtime/pool-views.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRequestListener } from '../routes/app.js';
 import { createUpgradeListener } from '../routes/passthrough-upgrade.js';
@@ -106,10 +108,12 @@ async function startSimulators(config: Config): Promise<Map<string, RunningSimul
           ttftMs: s.ttft_ms,
           tpotMs: s.tpot_ms,
           outputTokens: s.output_tokens,
-          maxConcurrency: s.max_concurrency,
+          ...(s.max_concurrency !== undefined ? { maxConcurrency: s.max_concurrency } : {}),
           prefill: s.prefill,
           ...(s.max_model_len !== undefined ? { maxModelLen: s.max_model_len } : {}),
           ...(s.api_key ? { apiKey: s.api_key } : {}),
+          ...(s.engine !== undefined ? { engine: s.engine } : {}),
+          ...(s.kv_blocks !== undefined ? { kvBlocks: s.kv_blocks } : {}),
         }),
       );
     }
@@ -140,12 +144,23 @@ function endpointOf(listening: ListeningServer): Endpoint {
   };
 }
 
+/** How long a start waits for each GPU pool to have a ready member (a pool still empty then goes on joining). */
+const poolStartWaitMs = 3_000;
+
+async function firstPoolMembers(rt: Runtime, timeoutMs: number): Promise<void> {
+  const pools = [...rt.providers.values()].flatMap((p) => (p.gpuPool ? [p.gpuPool] : []));
+  const until = Date.now() + timeoutMs;
+  while (pools.some((p) => !p.anyHealthy) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 export async function startSwitchyard(options: StartOptions): Promise<RunningGateway> {
   const { config, configPath } = options;
   const logger = options.logger ?? createLogger();
   const sims = await startSimulators(config);
   const metrics = createGatewayMetrics(version, { processMetrics: options.processMetrics ?? true });
   const telemetry = new PrometheusSink(metrics);
+  // The pools' scraped state, read when the gateway is scraped (see the runtime holder below).
+  registerPoolMetrics(metrics.registry, () => poolViews(runtime.current));
   // One limit store for the process: counters outlive config reloads (changing `redis` takes a restart).
   const redis = redisSettings(config, options.env ?? process.env);
   const storeEvents = {
@@ -190,6 +205,19 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
           healthy ? 'endpoint passed its health check again' : 'endpoint failed its health check',
         );
       },
+      onPoolEvent: (event) => {
+        if (event.kind === 'member') {
+          telemetry.endpointHealth(event.provider, event.url, event.ready);
+          logger[event.ready ? 'info' : 'warn'](
+            { provider: event.provider, endpoint: event.url, ready: event.ready, reason: event.reason ?? null },
+            event.ready ? 'GPU-pool endpoint ready: it takes requests' : 'GPU-pool endpoint not ready: it takes no requests',
+          );
+        } else
+          logger.warn(
+            { provider: event.provider, source: event.source, error: event.message },
+            'GPU-pool discovery failed; the last list is kept',
+          );
+      },
       onBreakerProbe: (id, result) => telemetry.breakerProbe(id, result),
       onContextWindowLearned: (id, tokens, configured) => {
         telemetry.contextWindowLearned(id, tokens);
@@ -221,6 +249,9 @@ export async function startSwitchyard(options: StartOptions): Promise<RunningGat
   };
   const runtime = new RuntimeHolder(build(config));
   telemetry.configLoaded(false);
+  // A GPU pool's servers join once ready and scraped: give them a moment before the first request,
+  // so that it is not spilled to the cloud only because the gateway has just started.
+  await firstPoolMembers(runtime.current, poolStartWaitMs);
   const state = newServerState();
   const reloader =
     configPath === undefined

@@ -9,6 +9,7 @@ import { providerKinds, providerTypes, type ProviderType } from '../adapters/ind
 import { byteSize, id, positiveMs } from './schema-primitives.js';
 import { canarySchema, shadowSchema, type canaryGuardSchema } from './rollout-schema.js';
 import { keyPassthroughSchema, passthroughSchema } from './passthrough-schema.js';
+import { poolSchema, poolServerTypes } from './pool-schema.js';
 import {
   breakerDefaults,
   breakerSchema,
@@ -84,6 +85,12 @@ export const serverSchema = z
     message: 'ops_port must differ from port (the point is a separate listener)',
   });
 
+/**
+ * The simulator's engine profiles (sim/engine/profiles.ts; config/ may not import sim/, so the list is
+ * written twice, and a test keeps the two the same).
+ */
+export const simulatorEngineProfiles = ['llama-3.1-8b-h100', 'llama-3.3-70b-4xh100'] as const;
+
 export const simulatorSchema = z.strictObject({
   kind: z
     .enum(['openai', 'vllm', 'anthropic', 'gemini', 'azure', 'bedrock'])
@@ -92,7 +99,14 @@ export const simulatorSchema = z.strictObject({
   ttft_ms: z.number().int().min(0).default(50).describe('Time to first token.'),
   tpot_ms: z.number().int().min(0).default(10).describe('Time per output token.'),
   output_tokens: z.number().int().positive().default(24).describe('Tokens per answer unless max_tokens is smaller.'),
-  max_concurrency: z.number().int().positive().default(16).describe('vllm kind: sequences run at once; the rest queue.'),
+  max_concurrency: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "vllm kind: sequences run at once; the rest queue (default 16). With `engine`, vLLM's max_num_seqs (default the profile's, 256).",
+    ),
   max_model_len: z
     .number()
     .int()
@@ -106,6 +120,18 @@ export const simulatorSchema = z.strictObject({
     .describe(
       'How the simulator continues a partial assistant answer, as that style of server does; none: a prefill is refused with a 400 about the last message.',
     ),
+  engine: z
+    .enum(simulatorEngineProfiles)
+    .optional()
+    .describe(
+      'vllm kind: model the server as a vLLM engine with this profile (continuous batching, paged KV cache with prefix caching, step times fitted on real GPUs) instead of fixed ttft_ms/tpot_ms.',
+    ),
+  kv_blocks: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("With `engine`: KV-cache blocks (16 tokens each), to shrink the profile's cache, e.g. to provoke preemption."),
 });
 
 /** Static headers; names ignore case (HTTP's rule), so two spellings of one name are an error. */
@@ -161,6 +187,7 @@ const transportShape = {
     .describe(
       'Active health checks of each endpoint (self-hosted pools); off when absent. Never a paid completion; sent with the credentials of a request.',
     ),
+  pool: poolSchema.optional(),
 };
 
 type ProviderKinds = typeof providerKinds;
@@ -196,8 +223,15 @@ function providerVariant<T extends ProviderType>(type: T): ProviderVariant<T> {
  */
 export const providerSchema = z
   .discriminatedUnion('type', providerTypes.map(providerVariant) as [AnyProviderVariant, ...AnyProviderVariant[]])
-  .refine((p) => (p.base_url === undefined) !== (p.endpoints === undefined), {
-    message: 'give exactly one of base_url or endpoints',
+  .refine(
+    (p) => (p.base_url === undefined) !== (p.endpoints === undefined) || (p.base_url === undefined && p.pool?.discovery !== undefined),
+    {
+      message: 'give exactly one of base_url or endpoints (a pool with discovery may leave both out)',
+    },
+  )
+  .refine((p) => p.pool === undefined || p.pool.server !== undefined || (poolServerTypes as readonly string[]).includes(p.type), {
+    path: ['pool', 'server'],
+    message: `say whose metric names the servers publish: server: ${poolServerTypes.join(' | ')}`,
   });
 
 /** The routing strategies (gateway/routing/strategies/ implements one per name; the type checker holds the two lists together). */

@@ -13,7 +13,7 @@ import type { ClientKey } from './access/keys.js';
 import type { DeploymentRuntime, RouteRuntime } from './runtime/types.js';
 import type { Runtime } from './runtime/runtime.js';
 import { resolveRoute } from './routing/resolve.js';
-import { estimateRequest, planCandidates } from './routing/plan.js';
+import { estimateRequest, planCandidates, type Spill } from './routing/plan.js';
 import { anyKnownWindow, promptTokensAtLeast } from './routing/context-window.js';
 import type { ClientLink } from './execute/client-link.js';
 import { AttemptRun } from './execute/attempt-runner.js';
@@ -56,6 +56,8 @@ export interface RequestRecord {
   variantForced: boolean;
   /** A copy went to the route's shadow deployment: the primary's side is recorded beside it. */
   shadowed: boolean;
+  /** The GPU pools that were saturated and spilled the request to the next candidate; undefined: none. */
+  spilled: readonly Spill[] | undefined;
 }
 
 export function newRequestRecord(operation: Operation, receivedAt: number, requestId: string, api: string = operation): RequestRecord {
@@ -76,6 +78,7 @@ export function newRequestRecord(operation: Operation, receivedAt: number, reque
     variant: undefined,
     variantForced: false,
     shadowed: false,
+    spilled: undefined,
   };
 }
 
@@ -101,6 +104,11 @@ function observeCanary(record: RequestRecord, durationMs: number): void {
   observation.ttftMs = failed || run.firstTokenAt === undefined ? undefined : run.firstTokenAt - record.receivedAt;
   observation.costUsd = failed || usage === undefined ? undefined : costUsd(deployment!.price, usage.promptTokens, usage.completionTokens);
   control.observe(record.variant!, record.receivedAt + durationMs, observation);
+}
+
+/** `deployment:reason,…`: the GPU pools that spilled a request and why (header and log line). */
+export function spilledSummary(spills: readonly Spill[]): string {
+  return spills.map((s) => `${s.deployment.id}:${s.reason}`).join(',');
 }
 
 /** A validated client request and who sent it. */
@@ -138,6 +146,7 @@ export class RequestPipeline {
       telemetry: this.deps.telemetry,
       redact: rt.redactor.redact,
       random: this.deps.random,
+      headers: inference.headers,
     });
     record.run = run;
     return run;
@@ -170,6 +179,10 @@ export class RequestPipeline {
       run.ctx.receivedAt,
       run.ctx.random,
       request.native,
+      (spills) => {
+        record.spilled = spills;
+        for (const s of spills) this.deps.telemetry.poolSpilled(route.name, s.deployment, s.reason);
+      },
     );
     // Counting the prompt's text costs a walk over the messages: only when a window can be compared.
     if (anyKnownWindow(planned)) run.promptTokensAtLeast = promptTokensAtLeast(request);
@@ -269,6 +282,7 @@ export class RequestPipeline {
         ms: Math.round(durationMs * 10) / 10,
         attempts: record.run?.attempts ?? 0,
         ...(failed !== '' ? { failed } : {}),
+        ...(record.spilled ? { spilled: spilledSummary(record.spilled) } : {}),
         stream: record.stream,
         ...(record.usage ? { inputTokens: record.usage.promptTokens, outputTokens: record.usage.completionTokens } : {}),
         ...(record.error ? { error: record.error.code, message: record.error.message } : {}),

@@ -9,6 +9,7 @@ import { keyReport } from '../gateway/limits/key-report.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors/catalogue.js';
 import { secretsEqual } from '../gateway/access/keys.js';
+import { poolStates } from '../gateway/runtime/pool-views.js';
 import type { DeploymentRuntime } from '../gateway/runtime/types.js';
 import type { Runtime } from '../gateway/runtime/runtime.js';
 import { presentedKey } from './authenticate.js';
@@ -105,6 +106,7 @@ export function createAdminHandlers(deps: GatewayDeps) {
           targets: r.targets.map((d) => d.id),
           fallbacks: r.fallbacks.map((d) => d.id),
         })),
+        pools: poolStates(rt),
       });
     },
     /** GET /admin/keys and /admin/keys/{name}: limits, their state, and usage by UTC day and month. */

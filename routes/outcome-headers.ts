@@ -4,7 +4,7 @@
  * (`deployment:kind,…`, at most 512 characters), the canary variant and, when one answered, the
  * deployment; plus OpenAI's x-ratelimit-* headers from the key's and route's limits (none without).
  */
-import type { RequestRecord } from '../gateway/request.js';
+import { spilledSummary, type RequestRecord } from '../gateway/request.js';
 import type { UnaryAnswer } from '../gateway/execute/sink.js';
 import { costUsd } from '../telemetry/cost.js';
 
@@ -16,6 +16,7 @@ export function outcomeHeaders(record: RequestRecord, deployment: string | undef
   if (deployment !== undefined) headers['x-switchyard-deployment'] = deployment;
   const failed = record.run?.failures.summary() ?? '';
   if (failed !== '') headers['x-switchyard-failed'] = failed;
+  if (record.spilled !== undefined) headers['x-switchyard-spilled'] = spilledSummary(record.spilled);
   if (record.variant !== undefined) headers['x-switchyard-variant'] = record.variant;
   if (record.limits) Object.assign(headers, record.limits.headers());
   return headers;

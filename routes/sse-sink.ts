@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../gateway/errors/catalogue.js';
 import type { StreamOpening, StreamSink } from '../gateway/execute/sink.js';
-import type { RequestRecord } from '../gateway/request.js';
+import { spilledSummary, type RequestRecord } from '../gateway/request.js';
 
 export class SseSink implements StreamSink {
   /** `record`: its limits' x-ratelimit-* headers go out with the stream's headers. */
@@ -27,6 +27,7 @@ export class SseSink implements StreamSink {
     if (answer.failed !== '') this.res.setHeader('x-switchyard-failed', answer.failed);
     if (answer.hedged !== undefined) this.res.setHeader('x-switchyard-hedged', answer.hedged);
     if (this.record?.variant !== undefined) this.res.setHeader('x-switchyard-variant', this.record.variant);
+    if (this.record?.spilled !== undefined) this.res.setHeader('x-switchyard-spilled', spilledSummary(this.record.spilled));
     const limits = this.record?.limits;
     if (limits) for (const [name, value] of Object.entries(limits.headers())) this.res.setHeader(name, value);
     this.res.writeHead(200, {

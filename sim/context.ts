@@ -3,6 +3,8 @@
  * requests it saw, its fault book, scheduler and random sources. Every per-request object reads and
  * updates this one place, so the HTTP admin API and the in-process handle always agree.
  */
+import { wallClock } from './engine/clock.js';
+import { Engine } from './engine/engine.js';
 import { FaultBook } from './faults.js';
 import { flavorOf, type SimFlavor } from './flavor.js';
 import { createRandom, randomId, type Random } from './random.js';
@@ -19,6 +21,8 @@ const zeroByOperation = (): Record<SimOperation, number> => ({ chat: 0, completi
 export class SimContext {
   readonly flavor: SimFlavor;
   readonly scheduler: Scheduler;
+  /** The engine model behind a vllm simulator with an `engine` profile (then the scheduler stays idle). */
+  readonly engine: Engine | undefined;
   readonly faults: FaultBook;
   readonly counters: Counters = { requests: 0, byOperation: zeroByOperation(), completed: 0, aborted: 0, inFlight: 0, faultsApplied: 0 };
   /** Draws for failRate and fault probability: seeded, and nothing else consumes it. */
@@ -39,6 +43,13 @@ export class SimContext {
     // The openai kind has no engine queue: every request generates at once.
     const concurrency = options.kind === 'vllm' ? options.maxConcurrency : Infinity;
     this.scheduler = new Scheduler(concurrency, options.kvCacheTokens);
+    this.engine =
+      options.kind === 'vllm' && options.engine !== undefined
+        ? new Engine(options.engine, wallClock, {
+            ...(options.maxConcurrencySet ? { maxNumSeqs: options.maxConcurrency } : {}),
+            ...(options.kvBlocks !== undefined ? { kvBlocks: options.kvBlocks } : {}),
+          })
+        : undefined;
     this.idPrefix = randomId(createRandom(options.seed ^ 0x27d4eb2f ^ Date.now()), 10);
   }
 
@@ -50,7 +61,7 @@ export class SimContext {
 
   /** The maximum context length the vllm kind advertises (and enforces, when set). */
   get maxModelLen(): number {
-    return this.options.maxModelLen ?? Math.min(32768, this.options.kvCacheTokens);
+    return this.options.maxModelLen ?? Math.min(32768, this.engine ? this.engine.capacityTokens : this.options.kvCacheTokens);
   }
 
   record(request: RecordedRequest): void {
@@ -71,8 +82,8 @@ export class SimContext {
       aborted: c.aborted,
       inFlight: c.inFlight,
       faultsApplied: c.faultsApplied,
-      running: this.scheduler.running,
-      waiting: this.scheduler.waiting,
+      running: this.engine ? this.engine.stats().running : this.scheduler.running,
+      waiting: this.engine ? this.engine.stats().waiting : this.scheduler.waiting,
     };
   }
 

@@ -4,10 +4,16 @@
  * the end. One timer per request, re-armed with `refresh()`, drives a stream; with `tpotMs` 0 every
  * step goes out in one write. Stream faults (cut, stall, malformed, mid-stream error, no [DONE],
  * keep-alive comments, slow first token) are applied here as the steps are written.
+ *
+ * With an engine model (a vllm simulator with `engine`, sim/engine/), the Generation is the engine's
+ * request instead: no timers of its own, the engine calls onToken at the end of each step that made
+ * a token (one step of the answer is written) and onFinish at the end (a non-stream body goes out).
  */
 import type { ServerResponse } from 'node:http';
 import { completionTokens, planAnswer, stepCount, type ChoicePlan } from './answer.js';
 import { hashNumber } from './random.js';
+import { blockHashes, tokenCount } from './engine/tokens.js';
+import type { EngineHandle, EngineRequest } from './engine/types.js';
 import type { SimContext } from './context.js';
 import { Exchange } from './exchange.js';
 import type { Fault } from './faults.js';
@@ -22,8 +28,11 @@ type ChunkFault = Extract<Fault, { after_chunks: number }>;
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 
-export class Generation extends Exchange implements Sequence {
+export class Generation extends Exchange implements Sequence, EngineRequest {
   readonly promptTokens: number;
+  /** Engine mode: the prompt's KV block hashes, and the tokens to generate (one per answer step). */
+  readonly blockHashes: readonly number[] = [];
+  readonly outputTokens: number;
   readonly plannedTokens: number;
   readonly firstTokenDelayMs: number;
   readonly tpotMs: number;
@@ -43,6 +52,10 @@ export class Generation extends Exchange implements Sequence {
   private timer: NodeJS.Timeout | undefined;
   private released = false;
   private bodySent = false;
+  /** A stream fault stopped the writing (the engine may still call onToken). */
+  private stopped = false;
+  /** Engine mode: the engine's handle once submitted. */
+  private handle: EngineHandle | undefined;
 
   constructor(
     sim: SimContext,
@@ -55,7 +68,12 @@ export class Generation extends Exchange implements Sequence {
     const planned = fault?.type === 'diverge' ? { ...request, promptHash: hashNumber(DIVERGE_SALT, request.promptHash) } : request;
     this.choices = planAnswer(planned, sim.options.outputTokens, sim.ids);
     this.steps = Math.max(1, stepCount(this.choices));
-    this.promptTokens = request.promptTokens;
+    if (sim.engine) {
+      const text = request.promptText ?? '';
+      this.promptTokens = Math.max(1, tokenCount(text));
+      this.blockHashes = blockHashes(text, sim.engine.kv.blockSize);
+    } else this.promptTokens = request.promptTokens;
+    this.outputTokens = this.steps;
     this.plannedTokens = completionTokens(this.choices);
     this.tpotMs = sim.options.tpotMs;
     this.firstTokenDelayMs = sim.options.ttftMs + (fault?.type === 'slow_first_token' ? fault.delay_ms : 0);
@@ -69,7 +87,8 @@ export class Generation extends Exchange implements Sequence {
   start(): void {
     if (this.leadingFault(this.fault)) return;
     if (this.request.stream) this.res.writeHead(200, { ...this.baseHeaders(), ...SSE_HEADERS });
-    this.sim.scheduler.enqueue(this);
+    if (this.sim.engine) this.submit();
+    else this.sim.scheduler.enqueue(this);
     // Stream headers go out at once, as vLLM's and OpenAI's servers send them, unless a first step
     // already went with them (no delay at all: one write instead of two) or a fault ended the response.
     if (this.request.stream && this.step === 0 && !this.settled && !this.res.destroyed) this.res.flushHeaders();
@@ -83,9 +102,38 @@ export class Generation extends Exchange implements Sequence {
       else this.timer = setTimeout(this.onBodyDue, delay);
       return;
     }
-    this.formatter = new ChunkFormatter(this.sim.flavor, this.request.operation, this.id, this.created, this.reportedModel);
+    this.formatter = this.newFormatter();
     if (this.firstTokenDelayMs <= 0) this.advance();
     else this.timer = setTimeout(this.onTick, this.firstTokenDelayMs);
+  }
+
+  /** Engine mode: hands the request to the engine (after a slow_first_token fault's delay). */
+  private submit(): void {
+    const engine = this.sim.engine!;
+    if (this.request.stream) this.formatter = this.newFormatter();
+    const extra = this.fault?.type === 'slow_first_token' ? this.fault.delay_ms : 0;
+    if (extra <= 0) this.handle = engine.submit(this);
+    else
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.res.destroyed && !this.released) this.handle = engine.submit(this);
+      }, extra);
+  }
+
+  /** Engine mode: token `index` was produced; a stream writes the answer's next step. */
+  onToken(_index: number): void {
+    if (!this.request.stream || this.stopped || this.released || this.res.destroyed) return;
+    this.advance();
+  }
+
+  /** Engine mode: the last token was produced; a non-stream answer goes out. */
+  onFinish(): void {
+    this.handle = undefined;
+    if (!this.request.stream) this.onBodyDue();
+  }
+
+  private newFormatter(): ChunkFormatter {
+    return new ChunkFormatter(this.sim.flavor, this.request.operation, this.id, this.created, this.reportedModel);
   }
 
   protected override closed(): void {
@@ -96,6 +144,12 @@ export class Generation extends Exchange implements Sequence {
   private release(): void {
     if (this.released) return;
     this.released = true;
+    if (this.sim.engine) {
+      // The engine counts what it generated itself; a request still in it leaves it.
+      this.handle?.abort();
+      this.handle = undefined;
+      return;
+    }
     const generated = this.request.stream
       ? this.contentSent
       : this.bodySent
@@ -126,7 +180,7 @@ export class Generation extends Exchange implements Sequence {
   /** Writes the next step (every remaining step when tpotMs is 0) and re-arms the timer. */
   private advance(): void {
     const formatter = this.formatter!;
-    const writeAll = this.tpotMs <= 0;
+    const writeAll = this.tpotMs <= 0 && this.sim.engine === undefined;
     let out = '';
     do {
       if (this.step === 0) {
@@ -156,7 +210,7 @@ export class Generation extends Exchange implements Sequence {
     } while (writeAll && this.step < this.steps);
     if (this.step < this.steps) {
       this.res.write(out);
-      this.armTick();
+      if (this.sim.engine === undefined) this.armTick();
       return;
     }
     if (this.request.includeUsage) out += formatter.usage(this.sim.flavor.usage(this.promptTokens, this.contentSent));
@@ -179,6 +233,7 @@ export class Generation extends Exchange implements Sequence {
     const fault = this.chunkFault;
     if (fault === undefined || this.contentSent < fault.after_chunks) return out;
     this.chunkFault = undefined;
+    if (fault.type !== 'malformed') this.stopped = true;
     switch (fault.type) {
       case 'malformed':
         return out + MALFORMED_EVENT;

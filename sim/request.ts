@@ -26,6 +26,11 @@ export interface CompletionRequest {
   tool: ToolSpec | undefined;
   /** The partial assistant answer to continue, in the server's prefill style (not part of the hash). */
   prefill: string | undefined;
+  /**
+   * The prompt as text (messages rendered role and content, or the completion prompt), only when
+   * asked for (`keepText`): the engine model (sim/engine/) tokenizes and block-hashes it.
+   */
+  promptText?: string;
 }
 
 export interface Rejection {
@@ -50,10 +55,17 @@ export function isRejection(value: unknown): value is Rejection {
 class PromptDigest {
   hash = HASH_SEED;
   chars = 0;
+  /** The prompt's text, piece by piece, when kept. */
+  readonly parts: string[] | undefined;
+
+  constructor(keepText: boolean) {
+    this.parts = keepText ? [] : undefined;
+  }
 
   text(value: string): void {
     this.hash = hashString(value, this.hash);
     this.chars += value.length;
+    this.parts?.push(value);
   }
 
   /** Message content: a string, or parts of which the text ones count (others only hash). */
@@ -90,12 +102,17 @@ function readMessages(body: Body, digest: PromptDigest): { role: string; text: s
       return reject(`messages[${i}] must be an object with a string 'role'`, `messages[${i}]`);
     const role = message['role'];
     digest.hash = hashString(role, digest.hash);
+    // Rendered as a chat template would, roughly: a role header before each message's content.
+    digest.parts?.push(`<|${role}|>\n`);
     const text = digest.content(message['content']);
     if (message['tool_calls'] !== undefined) digest.hash = hashString(JSON.stringify(message['tool_calls']), digest.hash);
     last = { role, text };
   }
   return last;
 }
+
+/** A token id as four characters of text (the engine's tokenizer stand-in counts 4 characters a token). */
+const tokenIdText = (id: number): string => (id >>> 0).toString(36).padStart(4, '0').slice(-4);
 
 function readPrompt(body: Body, digest: PromptDigest): Rejection | undefined {
   const prompt = body['prompt'];
@@ -106,9 +123,13 @@ function readPrompt(body: Body, digest: PromptDigest): Rejection | undefined {
     if (typeof part === 'string') digest.text(part);
     else if (typeof part === 'number' && Number.isInteger(part)) {
       digest.hash = hashNumber(part, digest.hash);
+      digest.parts?.push(tokenIdText(part));
       tokenIds += 1;
     } else if (Array.isArray(part) && part.every((t) => Number.isInteger(t))) {
-      for (const t of part as number[]) digest.hash = hashNumber(t, digest.hash);
+      for (const t of part as number[]) {
+        digest.hash = hashNumber(t, digest.hash);
+        digest.parts?.push(tokenIdText(t));
+      }
       tokenIds += part.length;
     } else return reject("'prompt' must be a string, an array of strings, or token ids", 'prompt');
   }
@@ -171,11 +192,12 @@ export function parseCompletionRequest(
   operation: CompletionOperation,
   body: unknown,
   prefillStyle: SimPrefillStyle = 'continue_final_message',
+  keepText = false,
 ): CompletionRequest | Rejection {
   if (!isRecord(body)) return reject('The request body must be a JSON object', null);
   const model = body['model'];
   if (typeof model !== 'string' || model === '') return reject("'model' is required", 'model');
-  const digest = new PromptDigest();
+  const digest = new PromptDigest(keepText);
   let tool: ToolSpec | undefined;
   let prefill: string | undefined;
   if (operation === 'chat') {
@@ -213,5 +235,6 @@ export function parseCompletionRequest(
     promptHash: digest.hash,
     tool,
     prefill,
+    ...(digest.parts ? { promptText: digest.parts.join('') } : {}),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The simulator's HTTP server (plain node:http: it must stay cheaper than the gateway it stands in
  * front of). Reads each body once, records the request, checks the key for /v1 paths, and routes:
- * chat and legacy completions to a Generation, embeddings, models, /health, /metrics (vllm kind),
+ * chat and legacy completions to a Generation (paced by the engine model when a vllm simulator has an
+ * `engine` profile, sim/engine/), embeddings, models, /health, /metrics (vllm kind: the engine's page then),
  * the /sim admin API, and 404 in the kind's error format for anything else.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { SimContext } from './context.js';
 import { embeddingsBody, parseEmbeddingsRequest } from './embeddings.js';
 import { Exchange } from './exchange.js';
 import type { Fault, FaultOperation } from './faults.js';
+import { tokenCount } from './engine/tokens.js';
 import { Generation } from './generation.js';
 import { isRejection, parseCompletionRequest, type CompletionOperation } from './request.js';
 import { modelsBody } from './responses.js';
@@ -41,12 +43,18 @@ function takeFault(sim: SimContext, operation: FaultOperation, stream: boolean):
 
 /** Chat and legacy completions: invalid requests, other models and too-long prompts are answered before any fault. */
 function completion(sim: SimContext, res: ServerResponse, operation: CompletionOperation, body: unknown): void {
-  const request = parseCompletionRequest(operation, body, sim.options.prefill);
+  const engine = sim.engine;
+  const request = parseCompletionRequest(operation, body, sim.options.prefill, engine !== undefined);
   if (isRejection(request)) return new Exchange(sim, res).error(request.status, { message: request.message, param: request.param });
   if (request.model !== sim.options.model) return new Exchange(sim, res).json(404, sim.flavor.modelNotFound(request.model));
   const limit = sim.options.maxModelLen;
   if (limit !== undefined && request.promptTokens + (request.maxTokens ?? 0) > limit) {
     return new Exchange(sim, res).json(400, sim.flavor.contextLengthExceeded(limit, request.promptTokens, request.maxTokens));
+  }
+  // The engine must be able to hold the prompt's KV at all, or it would wait for ever.
+  const engineTokens = engine ? Math.max(1, tokenCount(request.promptText ?? '')) : 0;
+  if (engine && !engine.fits(engineTokens)) {
+    return new Exchange(sim, res).json(400, sim.flavor.contextLengthExceeded(engine.capacityTokens, engineTokens, request.maxTokens));
   }
   const fault = takeFault(sim, operation, request.stream);
   if (fault === undefined && sim.options.failRate > 0 && sim.random() < sim.options.failRate) return new Exchange(sim, res).error(500);
@@ -109,7 +117,8 @@ function route(
   const exchange = new Exchange(sim, res, false);
   if (method === 'GET' && path === '/health') return exchange.text(200, undefined, '');
   if (method === 'GET' && path === '/metrics' && flavor.kind === 'vllm') {
-    return exchange.text(200, 'text/plain; version=0.0.4; charset=utf-8', sim.scheduler.renderMetrics(options.model, Date.now()));
+    const page = sim.engine ? sim.engine.metricsText(options.model) : sim.scheduler.renderMetrics(options.model, Date.now());
+    return exchange.text(200, 'text/plain; version=0.0.4; charset=utf-8', page);
   }
   exchange.error(404, { message: flavor.kind === 'openai' ? `Invalid URL (${method} ${path})` : 'Not Found' });
 }

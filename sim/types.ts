@@ -2,6 +2,8 @@
  * The simulator's public contract: options, stats and the handle returned by `startSimulator`. The
  * demo, the end-to-end tests, the benchmark and the failover drills all code against these names.
  */
+import { engineProfileNames, engineProfiles, isEngineProfileName } from './engine/profiles.js';
+import type { EngineProfile } from './engine/types.js';
 import type { Fault } from './faults.js';
 
 /** The wire format a simulator speaks: OpenAI's (openai, vllm) or a provider's own (sim/native/). */
@@ -35,7 +37,10 @@ export interface SimulatorOptions {
   tpotMs?: number;
   /** Tokens per answer unless max_tokens/max_completion_tokens is smaller; default 24. */
   outputTokens?: number;
-  /** vllm: sequences generating at once, the rest wait FIFO; default 16. */
+  /**
+   * vllm: sequences generating at once, the rest wait FIFO; default 16. With `engine`, vLLM's
+   * max_num_seqs (default: the profile's, 256).
+   */
   maxConcurrency?: number;
   /** vllm: KV capacity behind kv_cache_usage_perc; default 65536. */
   kvCacheTokens?: number;
@@ -54,6 +59,14 @@ export interface SimulatorOptions {
    * context-length error. Unset: no limit (the vllm kind still advertises min(32768, kvCacheTokens)).
    */
   maxModelLen?: number;
+  /**
+   * vllm kind: an engine profile (sim/engine/profiles.ts, e.g. `llama-3.1-8b-h100`). Set, the
+   * timing comes from the engine model (continuous batching, paged KV cache with prefix caching,
+   * fitted step times) instead of ttftMs/tpotMs, and /metrics is the engine's.
+   */
+  engine?: string;
+  /** With `engine`: KV-cache blocks, to shrink the profile's cache (e.g. to provoke preemption). */
+  kvBlocks?: number;
 }
 
 /** Options with every default applied. */
@@ -73,6 +86,11 @@ export interface ResolvedOptions {
   embeddingDims: number;
   prefill: SimPrefillStyle;
   maxModelLen: number | undefined;
+  /** The engine profile (vllm kind with `engine` only). */
+  engine: EngineProfile | undefined;
+  kvBlocks: number | undefined;
+  /** Whether maxConcurrency was given (with an engine it overrides the profile's max_num_seqs). */
+  maxConcurrencySet: boolean;
 }
 
 /**
@@ -153,6 +171,13 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     throw new RangeError(`simulator kind must be one of ${simKinds.join(', ')}, got ${String(options.kind)}`);
   if (typeof options.model !== 'string' || options.model === '') throw new RangeError('simulator option model must be a non-empty string');
   const failRate = nonNegative('failRate', options.failRate, 0);
+  let engine: EngineProfile | undefined;
+  if (options.engine !== undefined) {
+    if (options.kind !== 'vllm') throw new RangeError(`simulator option engine needs kind vllm, got ${options.kind}`);
+    if (!isEngineProfileName(options.engine))
+      throw new RangeError(`simulator option engine must be one of ${engineProfileNames.join(', ')}, got ${String(options.engine)}`);
+    engine = engineProfiles[options.engine];
+  }
   if (failRate > 1) throw new RangeError(`simulator option failRate must be within 0..1, got ${failRate}`);
   return {
     kind: options.kind,
@@ -170,5 +195,8 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     embeddingDims: positiveInt('embeddingDims', options.embeddingDims, 16),
     prefill: prefillStyle(options.prefill),
     maxModelLen: options.maxModelLen === undefined ? undefined : positiveInt('maxModelLen', options.maxModelLen, 1),
+    engine,
+    kvBlocks: options.kvBlocks === undefined ? undefined : positiveInt('kvBlocks', options.kvBlocks, 1),
+    maxConcurrencySet: options.maxConcurrency !== undefined,
   };
 }

@@ -24,6 +24,7 @@ export interface GatewayMetrics {
   readonly ejections: Counter<'deployment'>;
   readonly breakerProbes: Counter<'deployment' | 'result'>;
   readonly endpointHealthy: Gauge<'provider' | 'endpoint'>;
+  readonly poolSpills: Counter<'route' | 'deployment' | 'reason'>;
   readonly learnedContextWindow: Gauge<'deployment'>;
   readonly modelDrift: Counter<'deployment' | 'served'>;
   readonly limitRefusals: Counter<'route' | 'scope' | 'limit'>;
@@ -62,6 +63,7 @@ export const metricNames = {
   ejections: 'switchyard_ejections_total',
   breakerProbes: 'switchyard_breaker_probes_total',
   endpointHealthy: 'switchyard_endpoint_healthy',
+  poolSpills: 'switchyard_pool_spills_total',
   learnedContextWindow: 'switchyard_deployment_learned_context_window_tokens',
   modelDrift: 'switchyard_model_drift_total',
   limitRefusals: 'switchyard_rate_limited_total',
@@ -296,8 +298,14 @@ export function createGatewayMetrics(version: string, options: { processMetrics?
     }),
     endpointHealthy: new Gauge({
       name: metricNames.endpointHealthy,
-      help: 'Active health check result per endpoint (1 up, 0 down); set on each change, for providers with health_check.',
+      help: 'Active health check result per endpoint (1 up, 0 down); set on each change, for providers with health_check, and for GPU-pool members (ready or not).',
       labelNames: ['provider', 'endpoint'],
+      registers,
+    }),
+    poolSpills: new Counter({
+      name: metricNames.poolSpills,
+      help: "Requests a saturated GPU pool spilled to the route's next candidate, by route, the pool's deployment and why its endpoints were full (queue, kv_cache, stale, not_ready).",
+      labelNames: ['route', 'deployment', 'reason'],
       registers,
     }),
     configReloads,

@@ -94,6 +94,10 @@ export class PrometheusSink implements TelemetrySink {
     this.metrics.endpointHealthy.set({ provider, endpoint }, healthy ? 1 : 0);
   }
 
+  poolSpilled(route: string, deployment: DeploymentRef, reason: string): void {
+    this.metrics.poolSpills.inc({ route, deployment: deployment.id, reason });
+  }
+
   ejected(deploymentId: string): void {
     this.metrics.ejections.inc({ deployment: deploymentId });
   }

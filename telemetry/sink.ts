@@ -79,6 +79,8 @@ export interface TelemetrySink {
   /** A deployment out of traffic (breaker open, ejected) was probed on its health path. */
   breakerProbe(deploymentId: string, result: 'pass' | 'fail'): void;
   endpointHealth(provider: string, endpoint: string, healthy: boolean): void;
+  /** A GPU pool was saturated (every endpoint full, `reason` the commonest why) and the request went to the route's next candidate. */
+  poolSpilled(route: string, deployment: DeploymentRef, reason: string): void;
   /** The config in effect was loaded: at start (`reload` false) or by a hot reload of the file. */
   configLoaded(reload: boolean): void;
   /** A hot reload was refused (the file is invalid or no Runtime could be built); the previous config serves on. */
@@ -112,6 +114,7 @@ export const silentSink: TelemetrySink = {
   limitsStoreMode: ignore,
   breakerProbe: ignore,
   endpointHealth: ignore,
+  poolSpilled: ignore,
   configLoaded: ignore,
   configReloadFailed: ignore,
 };

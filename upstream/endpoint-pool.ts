@@ -15,6 +15,13 @@ export interface Endpoint {
   healthy: boolean;
 }
 
+/** What a request tells a pool that scores its endpoints (a GPU pool); a static pool ignores it. */
+export interface EndpointHint {
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly model: string;
+  readonly session: string | undefined;
+}
+
 export interface EndpointPool {
   readonly endpoints: readonly Endpoint[];
   /** Some endpoint passes its health checks (or none are checked). */
@@ -23,7 +30,7 @@ export interface EndpointPool {
   readonly saturated: boolean;
   /** The configured `max_connections` per endpoint; undefined: no cap. */
   readonly connectionCap: number | undefined;
-  pick(random: () => number): Endpoint;
+  pick(random: () => number, hint?: EndpointHint): Endpoint;
   setHealthy(endpoint: Endpoint, healthy: boolean): void;
   close(): Promise<void>;
 }

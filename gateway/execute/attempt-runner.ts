@@ -31,6 +31,8 @@ export interface RequestContext {
   readonly telemetry: TelemetrySink;
   readonly redact: (text: string) => string;
   readonly random: () => number;
+  /** The client's request headers (lower-case names): a GPU pool's session header is read from them. */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** One request's walk through its plan, shared by every try (and by a stream's continuation). */

@@ -10,6 +10,7 @@ import { gatewayErrorFromUpstream, type GatewayError } from '../errors/catalogue
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone, DeadlineExceeded, HedgeLost } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
+import { endpointFor } from './endpoint-choice.js';
 import { armAdaptiveLimit, promptWork } from './adaptive-limit.js';
 import type { Attempt, AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { runHedged } from './hedge.js';
@@ -33,7 +34,7 @@ export async function executeStream(
   const { firstTokenMs, idleMs } = route.timeouts;
   try {
     const attempt: Attempt<StreamOutcome | Broke> = async (deployment, _run, report) => {
-      const endpoint = deployment.provider.pool.pick(ctx.random);
+      const endpoint = endpointFor(deployment, ctx, req);
       const control = new AttemptControl(ctx.client, run.deadlineAt, route.timeouts.totalMs);
       const lane = report.hedge;
       lane?.attach(control);

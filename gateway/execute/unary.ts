@@ -7,6 +7,7 @@ import { speaksNative, type ClientRequest } from '../../adapters/types.js';
 import type { DeploymentRuntime } from '../runtime/types.js';
 import { ClientGone } from './abort-reasons.js';
 import { AttemptControl } from './attempt-control.js';
+import { endpointFor } from './endpoint-choice.js';
 import { armAdaptiveLimit, promptWork } from './adaptive-limit.js';
 import type { AttemptRun, AttemptRunner } from './attempt-runner.js';
 import { asAttemptError, readBody, sendToUpstream } from './upstream-call.js';
@@ -26,7 +27,7 @@ export async function executeUnary(
   if (ctx.route.streamUpstream && streamable && req.native === undefined) return executeUnaryAsStream(runner, run, req, candidates);
   const { totalMs, idleMs, perTryMs } = ctx.route.timeouts;
   const { value, deployment } = await runner.run(run, candidates, async (d, _run, report) => {
-    const endpoint = d.provider.pool.pick(ctx.random);
+    const endpoint = endpointFor(d, ctx, req);
     const control = new AttemptControl(ctx.client, run.deadlineAt, totalMs);
     // Non-stream upstreams send headers only when the whole answer is ready: the deadline bounds them,
     // the per-try limit, when the route sets one, ends this attempt sooner so the next one can run, and

@@ -32,6 +32,38 @@ function usable(d: DeploymentRuntime, operation: Operation, now: number, native:
 
 const deploymentOf = (c: PlanCandidate): DeploymentRuntime => c.deployment;
 
+/** A GPU pool that left a request's plan because every endpoint of it is full (gpu-pool/). */
+export interface Spill {
+  readonly deployment: DeploymentRuntime;
+  /** Why its endpoints are full: queue, kv_cache, stale or not_ready. */
+  readonly reason: string;
+}
+
+/**
+ * Moves the deployments on a saturated GPU pool behind every other candidate: the next one takes the
+ * request in this same decision, with no failed attempt. They stay at the very end, so that a request
+ * whose other candidates all fail still gets the pool's queue rather than an error; when nothing else
+ * is in the plan, nothing spills (the pool queues the request). Returns the spills (empty: none).
+ */
+function spillSaturated(ordered: DeploymentRuntime[]): Spill[] {
+  let saturated: Spill[] | undefined;
+  let firstOpen = -1;
+  for (let i = 0; i < ordered.length; i += 1) {
+    const d = ordered[i]!;
+    const reason = d.provider.gpuPool?.spill();
+    if (reason !== undefined) (saturated ??= []).push({ deployment: d, reason });
+    else if (firstOpen < 0) firstOpen = i;
+  }
+  if (saturated === undefined || firstOpen < 0) return noSpills;
+  let w = 0;
+  for (const d of ordered) if (!saturated.some((s) => s.deployment === d)) ordered[w++] = d;
+  for (const s of saturated) ordered[w++] = s.deployment;
+  // Spilled: the pools that would have been tried before the deployment that now goes first.
+  return saturated.slice(0, firstOpen);
+}
+
+const noSpills: Spill[] = [];
+
 export function planCandidates(
   route: RouteRuntime,
   operation: Operation,
@@ -40,6 +72,8 @@ export function planCandidates(
   random: () => number,
   /** A front door's request that only a deployment speaking its wire can answer leaves the others out. */
   native?: NativeRequest,
+  /** Receives the GPU pools that spilled this request (saturated: moved behind the other candidates). */
+  spilled?: (spills: readonly Spill[]) => void,
 ): DeploymentRuntime[] {
   // Ejected deployments get no first-choice traffic but stay at the end of the plan as a last resort:
   // ejecting most of a route must not remove the redundancy that failover needs (Envoy caps ejection
@@ -68,7 +102,12 @@ export function planCandidates(
     if (d.health.ejected(now)) ejected.push(d);
     else ordered.push(d);
   }
-  return ordered.concat(ejected);
+  const plan = ejected.length === 0 ? ordered : ordered.concat(ejected);
+  if (route.hasGpuPool) {
+    const spills = spillSaturated(plan);
+    if (spills.length > 0) spilled?.(spills);
+  }
+  return plan;
 }
 
 /** Whether the route has a deployment for this operation at all (healthy or not). */

@@ -41,7 +41,11 @@ export function startBreakerProbes(
       health: d.health,
       intervalMs,
       // Endpoints in turn: the breaker covers the whole pool, and any server that is back will do.
-      probe: () => probe(pool.endpoints[turn++ % pool.endpoints.length]!, options),
+      // A GPU pool found by discovery may have no endpoint yet: that probe fails.
+      probe: async () => {
+        const endpoints = pool.endpoints;
+        return endpoints.length > 0 && probe(endpoints[turn++ % endpoints.length]!, options);
+      },
     });
   }
   return scheduler;

@@ -95,6 +95,7 @@ function withCanary(
         : new Map<string, number>(),
     operations,
     canary: undefined,
+    hasGpuPool: route.hasGpuPool || targets.some((d) => d.provider.gpuPool !== undefined),
   };
   const header = canary.sticky.startsWith('header:') ? canary.sticky.slice('header:'.length).toLowerCase() : undefined;
   return {
@@ -225,6 +226,7 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       operations,
       limits: compileLimits('route', name, r.limits, undefined, leaseTtl),
       canary: undefined,
+      hasGpuPool: [...targets, ...fallbacks].some((d) => d.provider.gpuPool !== undefined),
       shadow: undefined,
     };
     const shadowed =

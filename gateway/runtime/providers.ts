@@ -4,7 +4,11 @@
  * schema: adapters/provider-settings.ts), its endpoint pool, and the active health checks it asks for.
  */
 import type { Config } from '../../config/schema.js';
-import type { UpstreamHttpRequest } from '../../adapters/types.js';
+import type { PoolConfig } from '../../config/pool-schema.js';
+import { createGpuPool, type GpuPool } from '../../gpu-pool/pool.js';
+import { sourcesFromConfig } from '../../gpu-pool/discovery.js';
+import type { ServerType } from '../../gpu-pool/server-metrics.js';
+import type { ProviderSettings, UpstreamHttpRequest } from '../../adapters/types.js';
 import { adapterFor } from '../../adapters/index.js';
 import { providerSettingsOf } from '../../adapters/provider-settings.js';
 import { createEndpointPool } from '../../upstream/endpoint-pool.js';
@@ -14,15 +18,21 @@ import type { BuildOptions } from './runtime.js';
 
 export function buildProviders(
   config: Config,
-  options: Pick<BuildOptions, 'resolveEndpoint' | 'onEndpointHealth'>,
+  options: Pick<BuildOptions, 'resolveEndpoint' | 'onEndpointHealth' | 'onPoolEvent'>,
 ): { providers: Map<string, ProviderRuntime>; stopChecks: Array<() => void> } {
   const resolve = options.resolveEndpoint ?? ((url: string) => url);
   const providers = new Map<string, ProviderRuntime>();
   const stopChecks: Array<() => void> = [];
   for (const [id, p] of Object.entries(config.providers)) {
-    const urls = (p.endpoints ?? [p.base_url!]).map(resolve);
     const settings = providerSettingsOf(id, p);
     const adapter = adapterFor(p.type);
+    if (p.pool !== undefined) {
+      const gpuPool = buildGpuPool(config, id, p, p.pool, settings, options);
+      providers.set(id, { id, type: p.type, adapter, settings, pool: gpuPool, gpuPool });
+      gpuPool.start();
+      continue;
+    }
+    const urls = (p.endpoints ?? [p.base_url!]).map(resolve);
     const pool = createEndpointPool(urls, { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms });
     providers.set(id, { id, type: p.type, adapter, settings, pool });
     const check = p.health_check;
@@ -36,4 +46,62 @@ export function buildProviders(
     }
   }
   return { providers, stopChecks };
+}
+
+/**
+ * A provider with `pool`: its endpoints (static, discovered) join once ready, are scraped and picked on
+ * their own metrics (gpu-pool/). A member must list every model the config deploys on the provider.
+ */
+function buildGpuPool(
+  config: Config,
+  id: string,
+  p: Config['providers'][string],
+  pool: PoolConfig,
+  settings: ProviderSettings,
+  options: Pick<BuildOptions, 'resolveEndpoint' | 'onEndpointHealth' | 'onPoolEvent'>,
+): GpuPool {
+  const adapter = adapterFor(p.type);
+  const target = { provider: settings };
+  const models = [
+    ...new Set(
+      Object.values(config.deployments)
+        .filter((d) => d.provider === id)
+        .map((d) => d.model),
+    ),
+  ];
+  const urls = p.endpoints ?? (p.base_url === undefined ? [] : [p.base_url]);
+  const onPoolEvent = options.onPoolEvent;
+  return createGpuPool({
+    providerId: id,
+    serverType: pool.server ?? (p.type as ServerType),
+    models,
+    urls,
+    discovery: sourcesFromConfig(pool.discovery),
+    transport: { connections: p.max_connections, connectTimeoutMs: p.connect_timeout_ms },
+    headers: settings.headers,
+    ...(adapter.authorize ? { authorize: (req: UpstreamHttpRequest) => adapter.authorize!(req, target) } : {}),
+    scrape: { intervalMs: pool.scrape.interval_ms, timeoutMs: pool.scrape.timeout_ms, path: pool.scrape.path },
+    readiness: { intervalMs: pool.readiness.interval_ms, timeoutMs: pool.readiness.timeout_ms },
+    routing: {
+      weights: {
+        queue: pool.weights.queue,
+        kvCache: pool.weights.kv_cache,
+        prefix: pool.weights.prefix,
+        lora: pool.weights.lora,
+        session: pool.weights.session,
+      },
+      maxQueue: pool.full_when.queue,
+      maxKvCache: pool.full_when.kv_cache,
+      staleMs: pool.scrape.stale_ms,
+      blockChars: pool.prefix.block_chars,
+      maxBlocks: pool.prefix.max_blocks,
+      lruBlocks: pool.prefix.lru_blocks,
+      hotspotQueueGap: pool.hotspot_queue_gap,
+      sessionHeader: pool.session_header?.toLowerCase(),
+    },
+    spill: pool.spill,
+    ...(options.resolveEndpoint ? { resolveEndpoint: options.resolveEndpoint } : {}),
+    onMemberChange: (url, ready, reason) => onPoolEvent?.({ kind: 'member', provider: id, url, ready, reason }),
+    onDiscoveryError: (source, error) => onPoolEvent?.({ kind: 'discovery_error', provider: id, source, message: error.message }),
+  });
 }

@@ -33,6 +33,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+export type PoolEvent =
+  | { kind: 'member'; provider: string; url: string; ready: boolean; reason: string | undefined }
+  | { kind: 'discovery_error'; provider: string; source: string; message: string };
+
 export interface BuildOptions {
   /** Maps a configured endpoint URL to a real one (the embedded simulators' `sim://NAME`). */
   resolveEndpoint?: (url: string) => string;
@@ -48,6 +52,8 @@ export interface BuildOptions {
   onModelDrift?: (deploymentId: string, event: DriftEvent, pinned: string) => void;
   /** Told when an active health check finds an endpoint down or back up. */
   onEndpointHealth?: (providerId: string, endpoint: Endpoint, healthy: boolean) => void;
+  /** A GPU pool's member became ready or left, or its discovery failed (gpu-pool/). */
+  onPoolEvent?: (event: PoolEvent) => void;
   /** Where limits are counted (memory, or Redis shared by replicas); it outlives Runtimes. Unset: a memory store. */
   limitStore?: LimitStore;
   /** Told of every request refused by a configured limit. */

@@ -10,6 +10,7 @@ import type { DriftCheck } from '../health/model-drift.js';
 import type { StrategyState } from '../routing/strategies/index.js';
 import type { Operation, ProviderAdapter, ProviderSettings, UpstreamTarget } from '../../adapters/types.js';
 import type { EndpointPool } from '../../upstream/endpoint-pool.js';
+import type { GpuPool } from '../../gpu-pool/pool.js';
 import type { SubjectLimits } from '../limits/policy.js';
 import type { UpstreamShaper } from '../limits/upstream-shaper.js';
 
@@ -19,6 +20,8 @@ export interface ProviderRuntime {
   readonly adapter: ProviderAdapter;
   readonly settings: ProviderSettings;
   readonly pool: EndpointPool;
+  /** Set when the provider is a GPU pool routed on its servers' metrics (`pool`): the same object as `pool`. */
+  readonly gpuPool?: GpuPool | undefined;
 }
 
 export interface Price {
@@ -83,6 +86,8 @@ export interface RouteRuntime {
   readonly limits: SubjectLimits | undefined;
   /** The route's canary (`canary`, routing/canary.ts); undefined: none. */
   readonly canary: CanaryRuntime | undefined;
+  /** Some deployment of it is on a GPU pool (`providers.<id>.pool`): plans check for spill. */
+  readonly hasGpuPool: boolean;
   /** Copies of a share of requests to another deployment (`shadow`, gateway/canary/shadow.ts); undefined: none. */
   readonly shadow: ShadowRuntime | undefined;
 }

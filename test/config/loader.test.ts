@@ -99,7 +99,7 @@ describe('phase one: YAML and schema', () => {
 
   it('refuses an unknown provider key with the keys of that type (common ones first, then its own)', () => {
     expect(one(base.replace('type: vllm,', 'type: vllm, api_kye: x,'))).toBe(
-      "sw.yaml:3:24: providers.local.api_kye: unknown key 'api_kye' (did you mean 'api_key'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill",
+      "sw.yaml:3:24: providers.local.api_kye: unknown key 'api_kye' (did you mean 'api_key'?); allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, pool, api_key, prefill",
     );
   });
 
@@ -120,7 +120,7 @@ describe('phase one: YAML and schema', () => {
       'sw.yaml:3:35: providers.local.endpoints: needs at least 1 item(s)',
     );
     expect(one(base.replace('{ type: vllm, base_url: "http://127.0.0.1:8000/v1" }', '{ type: vllm }'))).toBe(
-      'sw.yaml:3:10: providers.local: give exactly one of base_url or endpoints',
+      'sw.yaml:3:10: providers.local: give exactly one of base_url or endpoints (a pool with discovery may leave both out)',
     );
   });
 

@@ -51,7 +51,7 @@ describe('assumeEnvSet', () => {
   it('still reports unknown keys, unknown references, and a list the environment could never give', () => {
     const r = loadConfigFile(join(fixtures, 'production-broken.yaml'), {}, assumed);
     expect(r.ok ? [] : r.errors.map(formatIssue).map((e) => e.replace(fixtures, ''))).toEqual([
-      "production-broken.yaml:8:89: providers.openai.timeout_ms: unknown key 'timeout_ms'; allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill",
+      "production-broken.yaml:8:89: providers.openai.timeout_ms: unknown key 'timeout_ms'; allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, pool, api_key, prefill",
       "production-broken.yaml:13:15: routes.chat.targets[0]: no deployment named 'gpt-4o@2024-08-6' (did you mean 'gpt-4o@2024-08-06'?)",
       'production-broken.yaml:14:16: routes.chat.fallbacks: expected a list, got a string',
     ]);

@@ -26,7 +26,7 @@ function issues(provider: string): string[] {
 }
 
 const bedrock = '{ type: bedrock, base_url: "https://bedrock-runtime.eu-west-1.amazonaws.com"';
-const common = 'type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check';
+const common = 'type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, pool';
 
 describe('a provider type with settings of its own', () => {
   it('loads, and its adapter receives exactly its own settings with the identity', () => {

@@ -3,11 +3,16 @@
  * sim/ (the layers), so the two lists are written twice; this keeps them the same.
  */
 import { describe, expect, it } from 'vitest';
-import { simulatorSchema } from '../../config/schema.js';
+import { simulatorEngineProfiles, simulatorSchema } from '../../config/schema.js';
+import { engineProfileNames } from '../../sim/engine/profiles.js';
 import { simKinds } from '../../sim/index.js';
 
 describe('simulator kinds', () => {
   it('the config accepts exactly the kinds the simulators speak', () => {
     expect([...simulatorSchema.shape.kind.options].sort()).toEqual([...simKinds].sort());
+  });
+
+  it('the config accepts exactly the engine profiles the simulator has', () => {
+    expect([...simulatorEngineProfiles].sort()).toEqual([...engineProfileNames].sort());
   });
 });

@@ -147,7 +147,7 @@ describe('switchyard validate --no-env FILE', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toEqual([
-      `${file}:8:89: providers.openai.timeout_ms: unknown key 'timeout_ms'; allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, api_key, prefill`,
+      `${file}:8:89: providers.openai.timeout_ms: unknown key 'timeout_ms'; allowed here: type, base_url, endpoints, headers, max_connections, connect_timeout_ms, health_check, pool, api_key, prefill`,
       `${file}:13:15: routes.chat.targets[0]: no deployment named 'gpt-4o@2024-08-6' (did you mean 'gpt-4o@2024-08-06'?)`,
       `${file}:14:16: routes.chat.fallbacks: expected a list, got a string`,
       `${file}: 3 error(s); environment not checked (--no-env): 6 variable(s) assumed set: CHAT_FALLBACKS, OPENAI_API_KEY, OPENAI_BASE_URL, PORT, SWITCHYARD_ADMIN_KEY, TEAM_SEARCH_KEY`,

@@ -15,6 +15,7 @@ import type { ClientRequest, StreamOutput, StreamProgress, Usage } from '../../.
 import { UpstreamError, upstreamErrorOf } from '../../../adapters/upstream-error.js';
 import type { DeploymentRuntime, RouteRuntime } from '../../runtime/types.js';
 import { AttemptControl } from '../attempt-control.js';
+import { endpointFor } from '../endpoint-choice.js';
 import type { Attempt, AttemptRun, AttemptRunner } from '../attempt-runner.js';
 import { asAttemptError, consumeStream, sendToUpstream } from '../upstream-call.js';
 import type { StreamSink } from '../sink.js';
@@ -89,7 +90,7 @@ export async function continueStream(
   const attemptIn =
     (mode: Mode): Attempt<Omit<Continued, 'attempts'>> =>
     async (d) => {
-      const endpoint = d.provider.pool.pick(run.ctx.random);
+      const endpoint = endpointFor(d, run.ctx, req);
       const control = new AttemptControl(client, run.deadlineAt, totalMs);
       control.armFirstToken(Math.min(performance.now() + firstTokenMs, run.deadlineAt), firstTokenMs);
       const translator = d.provider.adapter.createStreamTranslator(req, d.target);
