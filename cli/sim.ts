@@ -3,6 +3,7 @@
  * benchmarks and trying adapters against a local server. The API key is read from an environment
  * variable named on the command line, never taken as a flag value (it would show in `ps`).
  */
+import { engineProfileNames, isEngineProfileName } from '../sim/engine/profiles.js';
 import { parseArgs } from 'node:util';
 import { simKinds, simPrefillStyles, startSimulator, type SimKind, type SimPrefillStyle, type SimulatorOptions } from '../sim/index.js';
 
@@ -19,7 +20,11 @@ options:
   --ttft-ms N              time to first token in ms (default 50)
   --tpot-ms N              time per output token in ms (default 10)
   --output-tokens N        tokens per answer (default 24)
-  --max-concurrency N      vllm: sequences generating at once, the rest queue (default 16)
+  --max-concurrency N      vllm: sequences generating at once, the rest queue (default 16; with --engine,
+                           vLLM's max_num_seqs, default the profile's)
+  --engine PROFILE         vllm: model a vLLM engine (batching, paged KV cache with prefix caching, step
+                           times fitted on real GPUs): ${engineProfileNames.join(', ')}
+  --kv-blocks N            with --engine: KV-cache blocks of 16 tokens (default the profile's)
   --max-model-len N        prompt + max_tokens allowed; longer gets a context-length 400 (default: no limit)
   --fail-rate F            probability 0..1 of a 500 on a completion request (default 0)
   --api-key-env VAR        require the API key held in environment variable VAR
@@ -64,6 +69,8 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
       'tpot-ms': { type: 'string' },
       'output-tokens': { type: 'string' },
       'max-concurrency': { type: 'string' },
+      engine: { type: 'string' },
+      'kv-blocks': { type: 'string' },
       'max-model-len': { type: 'string' },
       'fail-rate': { type: 'string' },
       'api-key-env': { type: 'string' },
@@ -112,6 +119,17 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
   if (maxModelLen !== undefined) options.maxModelLen = maxModelLen;
   if (failRate !== undefined) options.failRate = failRate;
   if (seed !== undefined) options.seed = seed;
+  const engine = values.engine;
+  if (engine !== undefined) {
+    if (!isEngineProfileName(engine)) throw new UsageError(`--engine must be one of ${engineProfileNames.join(', ')}, got '${engine}'`);
+    if (kind !== 'vllm') throw new UsageError('--engine models a vLLM server: use it with --kind vllm');
+    options.engine = engine;
+  }
+  const kvBlocks = number('kv-blocks', values['kv-blocks'], isInt(1), 'an integer >= 1');
+  if (kvBlocks !== undefined) {
+    if (engine === undefined) throw new UsageError('--kv-blocks needs --engine');
+    options.kvBlocks = kvBlocks;
+  }
   return options;
 }
 

@@ -229,6 +229,10 @@ export const providerSchema = z
       message: 'give exactly one of base_url or endpoints (a pool with discovery may leave both out)',
     },
   )
+  .refine((p) => p.pool === undefined || p.health_check === undefined, {
+    path: ['health_check'],
+    message: "a pool's readiness probes replace health_check (pool.readiness sets their interval); remove it",
+  })
   .refine((p) => p.pool === undefined || p.pool.server !== undefined || (poolServerTypes as readonly string[]).includes(p.type), {
     path: ['pool', 'server'],
     message: `say whose metric names the servers publish: server: ${poolServerTypes.join(' | ')}`,

@@ -156,7 +156,7 @@ function servedOperations(configured: readonly Operation[], adapter: ReadonlySet
 }
 
 export function buildRuntime(config: Config, options: BuildOptions = {}): Runtime {
-  const { providers, stopChecks } = buildProviders(config, options);
+  const { providers, stopChecks, ownedPools } = buildProviders(config, options);
   const leaseTtl = leaseTtlOf(config.redis);
 
   const previous = options.previous;
@@ -280,7 +280,9 @@ export function buildRuntime(config: Config, options: BuildOptions = {}): Runtim
       closing ??= (async () => {
         breakerProbes.stop();
         for (const stop of stopChecks) stop();
-        await Promise.all([...providers.values()].map((p) => p.pool.close()));
+        // A GPU pool carried over into a newer Runtime is that one's to close.
+        const pools = [...providers.values()].filter((p) => p.gpuPool === undefined).map((p) => p.pool);
+        await Promise.all([...pools, ...ownedPools()].map((pool) => pool.close()));
       })();
       return closing;
     },

@@ -2,6 +2,11 @@
  * Providers from the config: each one's adapter (looked up by type in adapters/index.ts, the only list
  * of providers), its settings as the adapter sees them (built once here, from its type's settings
  * schema: adapters/provider-settings.ts), its endpoint pool, and the active health checks it asks for.
+ *
+ * A GPU pool whose provider is written the same (and serves the same models) in the config a reload
+ * brings is carried over, ready members, scraped state and prefix index included: a reload must not
+ * empty the pool until its servers are probed again (its requests would spill meanwhile). The Runtime
+ * that holds a pool last closes it (`ownedPools`).
  */
 import type { Config } from '../../config/schema.js';
 import type { PoolConfig } from '../../config/pool-schema.js';
@@ -14,12 +19,17 @@ import { providerSettingsOf } from '../../adapters/provider-settings.js';
 import { createEndpointPool } from '../../upstream/endpoint-pool.js';
 import { startHealthChecks } from '../../upstream/health-checks.js';
 import type { ProviderRuntime } from './types.js';
-import type { BuildOptions } from './runtime.js';
+import type { BuildOptions, Runtime } from './runtime.js';
+import { isDeepStrictEqual } from 'node:util';
+
+/** Which Runtime build holds each GPU pool now: only that one closes it. */
+const poolOwners = new WeakMap<GpuPool, object>();
 
 export function buildProviders(
   config: Config,
-  options: Pick<BuildOptions, 'resolveEndpoint' | 'onEndpointHealth' | 'onPoolEvent'>,
-): { providers: Map<string, ProviderRuntime>; stopChecks: Array<() => void> } {
+  options: Pick<BuildOptions, 'resolveEndpoint' | 'onEndpointHealth' | 'onPoolEvent' | 'previous'>,
+): { providers: Map<string, ProviderRuntime>; stopChecks: Array<() => void>; ownedPools: () => GpuPool[] } {
+  const owner = {};
   const resolve = options.resolveEndpoint ?? ((url: string) => url);
   const providers = new Map<string, ProviderRuntime>();
   const stopChecks: Array<() => void> = [];
@@ -27,7 +37,9 @@ export function buildProviders(
     const settings = providerSettingsOf(id, p);
     const adapter = adapterFor(p.type);
     if (p.pool !== undefined) {
-      const gpuPool = buildGpuPool(config, id, p, p.pool, settings, options);
+      const carried = carriedPool(config, id, options.previous);
+      const gpuPool = carried ?? buildGpuPool(config, id, p, p.pool, settings, options);
+      poolOwners.set(gpuPool, owner);
       providers.set(id, { id, type: p.type, adapter, settings, pool: gpuPool, gpuPool });
       gpuPool.start();
       continue;
@@ -45,7 +57,29 @@ export function buildProviders(
       stopChecks.push(startHealthChecks(pool, probe, (e, up) => options.onEndpointHealth?.(id, e, up)));
     }
   }
-  return { providers, stopChecks };
+  const ownedPools = (): GpuPool[] =>
+    [...providers.values()].flatMap((p) => (p.gpuPool !== undefined && poolOwners.get(p.gpuPool) === owner ? [p.gpuPool] : []));
+  return { providers, stopChecks, ownedPools };
+}
+
+/** The previous Runtime's pool for this provider, if the provider and the models deployed on it are unchanged. */
+function carriedPool(config: Config, id: string, previous: Runtime | undefined): GpuPool | undefined {
+  const before = previous?.providers.get(id)?.gpuPool;
+  if (before === undefined || previous === undefined) return undefined;
+  const same =
+    isDeepStrictEqual(previous.config.providers[id], config.providers[id]) &&
+    isDeepStrictEqual(deployedModels(previous.config, id), deployedModels(config, id));
+  return same ? before : undefined;
+}
+
+function deployedModels(config: Config, id: string): string[] {
+  return [
+    ...new Set(
+      Object.values(config.deployments)
+        .filter((d) => d.provider === id)
+        .map((d) => d.model),
+    ),
+  ].sort();
 }
 
 /**

@@ -113,6 +113,34 @@ describe('a GPU pool with a cloud to spill to', () => {
   });
 });
 
+describe('a GPU pool across a config reload', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(config('  chat: { targets: [llama@pool], fallbacks: [mini@cloud] }'));
+    await poolReady(gw);
+  });
+  afterAll(async () => {
+    await gw?.close(1000);
+  });
+
+  it('is carried over while its provider is unchanged: its members stay ready, nothing spills', async () => {
+    const before = gw.deps.runtime.current.providers.get('pool')!.gpuPool!;
+    gw.reload();
+    const after = gw.deps.runtime.current.providers.get('pool')!.gpuPool!;
+    expect(after).toBe(before);
+    expect(after.anyHealthy).toBe(true);
+    const { response } = await gw
+      .client()
+      .chat.completions.create({ model: 'chat', max_tokens: 4, messages: [{ role: 'user', content: 'after the reload' }] })
+      .withResponse();
+    expect(response.headers.get('x-switchyard-deployment')).toBe('llama@pool');
+    expect(response.headers.get('x-switchyard-spilled')).toBeNull();
+    // The old Runtime is closed once drained; the pool it handed over goes on being scraped.
+    const scrapedAt = Math.max(...after.endpoints.map((e) => e.scrapedAt));
+    await pollUntil(() => Math.max(...after.endpoints.map((e) => e.scrapedAt)) > scrapedAt + 300, 'a scrape well after the reload');
+  });
+});
+
 describe('a GPU pool with nowhere to spill', () => {
   let gw: TestGateway;
   beforeAll(async () => {

@@ -260,6 +260,23 @@ describe('PoolRouter', () => {
     expect(router.saturation(members)).toBe('queue');
   });
 
+  it("scores the queue on every request at the server: its own exact in-flight count plus other clients' as scraped", () => {
+    const members = pool(2);
+    const { router } = setup(members);
+    const random = seeded(13);
+    // Same scrape (idle), but this gateway has 3 requests in flight on member 0 since: member 1 is less loaded.
+    members[0]!.inFlight = 3;
+    for (let i = 0; i < 3; i += 1) {
+      const at = picked(router.decide(members, request(text(700 + i, 100)), random));
+      expect(at).toBe(1);
+      members[at]!.inFlight += 1;
+    }
+    // Another client's load shows in a scrape: 6 running on member 1 that are not this gateway's.
+    members[1]!.load = load({ running: 6 + members[1]!.inFlight });
+    members[1]!.scrapedAt = 5;
+    expect(picked(router.decide(members, request(text(710, 100)), random))).toBe(0);
+  });
+
   it('adds the tokens picked since the scrape to the KV estimate when the cache geometry is known', () => {
     // 1000 blocks of 16 tokens = 16 000 tokens; a 4000-character prompt is about 1000 tokens, 6.25 %.
     const members = [member('a', { load: load({ kvUsage: 0.9, blockSize: 16, gpuBlocks: 1000 }) })];
