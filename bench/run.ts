@@ -31,6 +31,7 @@ import { measureCanary } from './canary.js';
 import { measureTranslation } from './translation.js';
 import { measureDoorTranslation, runDoorBench } from './doors.js';
 import { measureLimits } from './limits.js';
+import { measurePoolRouting } from './pool-row.js';
 import { measureReferences } from './references.js';
 import {
   baselineRef,
@@ -99,6 +100,7 @@ async function main() {
     }
     const references = await measureReferences(simOrigin);
     const limits = await measureLimits(simOrigin, gwOrigin);
+    const poolRouting = await measurePoolRouting();
     const summary = summarise(results);
     console.log(
       `\nSwitchyard benchmark: ${requests} requests per run, concurrency ${concurrency}, ~${bodyFor('bench', false).length} B request, 16 output tokens`,
@@ -125,6 +127,10 @@ async function main() {
     } else {
       console.log('Limits row skipped: no Redis answers at 127.0.0.1:6379 (start redis-server to measure it).');
     }
+    console.log(
+      `GPU-pool routing (a vLLM provider as a pool: scraped, prompt hashed and scored, plan checked for spill) against the same provider without pool:, ${rounds} alternating rounds, medians:`,
+    );
+    console.table(poolRouting);
     console.log(gatewayNote);
     console.log(
       'Before/after in one run: BENCH_BASELINE=<git ref> (e.g. HEAD~1) also builds and measures the gateway from that ref, interleaved with this one, and prints the difference.',
@@ -144,6 +150,7 @@ async function main() {
           routing,
           canary,
           limits,
+          poolRouting,
           doors,
         },
         null,
