@@ -15,7 +15,7 @@ import { RuntimeHolder } from '../gateway/runtime/holder.js';
 import { createGatewayMetrics } from '../telemetry/metrics.js';
 import { PrometheusSink } from '../telemetry/prometheus-sink.js';
 import { registerPoolMetrics } from '../telemetry/pool-metrics.js';
-import { poolViews } from '../gateway/runtime/pool-views.js';
+import { firstPoolMembers, poolViews } from '../gateway/runtime/pool-views.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRequestListener } from '../routes/app.js';
 import { createUpgradeListener } from '../routes/passthrough-upgrade.js';
@@ -146,12 +146,6 @@ function endpointOf(listening: ListeningServer): Endpoint {
 
 /** How long a start waits for each GPU pool to have a ready member (a pool still empty then goes on joining). */
 const poolStartWaitMs = 3_000;
-
-async function firstPoolMembers(rt: Runtime, timeoutMs: number): Promise<void> {
-  const pools = [...rt.providers.values()].flatMap((p) => (p.gpuPool ? [p.gpuPool] : []));
-  const until = Date.now() + timeoutMs;
-  while (pools.some((p) => !p.anyHealthy) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 export async function startSwitchyard(options: StartOptions): Promise<RunningGateway> {
   const { config, configPath } = options;

@@ -94,6 +94,23 @@ export interface ServerLoad {
   readonly maxLoras: number | undefined;
 }
 
+/** A load that says only what is given: every other measure unpublished (tests, the benchmark). */
+export function serverLoad(known: Partial<ServerLoad> = {}): ServerLoad {
+  return {
+    waiting: undefined,
+    running: undefined,
+    kvUsage: undefined,
+    prefixHits: undefined,
+    prefixQueries: undefined,
+    prefixHitRate: undefined,
+    blockSize: undefined,
+    gpuBlocks: undefined,
+    loras: [],
+    maxLoras: undefined,
+    ...known,
+  };
+}
+
 /** Every metric name a server type's scrape needs (what the parser keeps). */
 export function wantedMetrics(type: ServerType): ReadonlySet<string> {
   return new Set(Object.values(serverMetricNames[type]).flat());

@@ -6,7 +6,7 @@
  * three quarters of a warm-up prompt (a prefix match to find) and end uniquely.
  */
 import { PoolRouter, defaultPoolRouting } from '../../gpu-pool/router.js';
-import type { ServerLoad } from '../../gpu-pool/server-metrics.js';
+import { serverLoad } from '../../gpu-pool/server-metrics.js';
 import type { PoolMember } from '../../gpu-pool/types.js';
 import { createRandom } from '../../sim/random.js';
 import { pseudoText } from './workload.js';
@@ -44,18 +44,11 @@ export function measureDecisionTime(
   }));
   const rescrape = () => {
     for (const m of members) {
-      const load: ServerLoad = {
+      const load = serverLoad({
         waiting: Math.floor(random() * 3),
         running: 20 + Math.floor(random() * 80),
         kvUsage: 0.3 + random() * 0.5,
-        prefixHits: undefined,
-        prefixQueries: undefined,
-        prefixHitRate: undefined,
-        blockSize: undefined,
-        gpuBlocks: undefined,
-        loras: [],
-        maxLoras: undefined,
-      };
+      });
       m.load = load;
       m.scrapedAt = now;
       m.inFlight = Math.floor(random() * 16);

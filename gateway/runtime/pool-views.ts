@@ -42,3 +42,14 @@ export function poolStates(rt: Runtime) {
     ];
   });
 }
+
+/**
+ * Resolves once every GPU pool of the Runtime has a ready member, or after `timeoutMs` (a pool still
+ * empty then goes on joining): a start, or a reload that builds new pools, gives them this moment so
+ * that the first requests are not spilled only because the pool has just been made.
+ */
+export async function firstPoolMembers(rt: Runtime, timeoutMs: number): Promise<void> {
+  const pools = [...rt.providers.values()].flatMap((p) => (p.gpuPool ? [p.gpuPool] : []));
+  const until = Date.now() + timeoutMs;
+  while (pools.some((p) => !p.anyHealthy) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+}

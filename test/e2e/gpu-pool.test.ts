@@ -42,15 +42,27 @@ async function poolReady(gw: TestGateway): Promise<void> {
   await pollUntil(() => pool.state().every((m) => m.ready && m.scrapedAgeMs !== undefined), 'both pool servers ready and scraped');
 }
 
-describe('a GPU pool with a cloud to spill to', () => {
-  let gw: TestGateway;
+/** A gateway on `config(route)` for the describe block, once its pool's servers are ready and scraped. */
+function usePoolGateway(route: string): TestGateway {
+  let gw: TestGateway | undefined;
   beforeAll(async () => {
-    gw = await startTestGateway(config('  chat: { targets: [llama@pool], fallbacks: [mini@cloud] }'));
+    gw = await startTestGateway(config(route));
     await poolReady(gw);
   });
   afterAll(async () => {
     await gw?.close(1000);
   });
+  // The tests run after beforeAll: every property read then reaches the started gateway.
+  return new Proxy({} as TestGateway, {
+    get(_target, key) {
+      const value: unknown = Reflect.get(gw!, key, gw);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(gw) : value;
+    },
+  });
+}
+
+describe('a GPU pool with a cloud to spill to', () => {
+  const gw = usePoolGateway('  chat: { targets: [llama@pool], fallbacks: [mini@cloud] }');
 
   it('keeps requests that share a long prefix on the server that holds it', async () => {
     const client = gw.client();
@@ -114,14 +126,7 @@ describe('a GPU pool with a cloud to spill to', () => {
 });
 
 describe('a GPU pool across a config reload', () => {
-  let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway(config('  chat: { targets: [llama@pool], fallbacks: [mini@cloud] }'));
-    await poolReady(gw);
-  });
-  afterAll(async () => {
-    await gw?.close(1000);
-  });
+  const gw = usePoolGateway('  chat: { targets: [llama@pool], fallbacks: [mini@cloud] }');
 
   it('is carried over while its provider is unchanged: its members stay ready, nothing spills', async () => {
     const before = gw.deps.runtime.current.providers.get('pool')!.gpuPool!;
@@ -142,14 +147,7 @@ describe('a GPU pool across a config reload', () => {
 });
 
 describe('a GPU pool with nowhere to spill', () => {
-  let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway(config('  chat: { targets: [llama@pool] }'));
-    await poolReady(gw);
-  });
-  afterAll(async () => {
-    await gw?.close(1000);
-  });
+  const gw = usePoolGateway('  chat: { targets: [llama@pool] }');
 
   it('queues a burst at its servers rather than refusing it', async () => {
     const client = gw.client();

@@ -5,23 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PoolRouter, defaultPoolRouting } from '../../gpu-pool/router.js';
-import type { ServerLoad } from '../../gpu-pool/server-metrics.js';
+import { serverLoad, type ServerLoad } from '../../gpu-pool/server-metrics.js';
+import { seededRandom } from '../support/seeded-random.js';
 import type { Decision, PoolMember, PoolRequest, PoolRouting } from '../../gpu-pool/types.js';
 
 function load(over: Partial<ServerLoad> = {}): ServerLoad {
-  return {
-    waiting: 0,
-    running: 0,
-    kvUsage: 0.1,
-    prefixHits: undefined,
-    prefixQueries: undefined,
-    prefixHitRate: undefined,
-    blockSize: undefined,
-    gpuBlocks: undefined,
-    loras: [],
-    maxLoras: undefined,
-    ...over,
-  };
+  return serverLoad({ waiting: 0, running: 0, kvUsage: 0.1, ...over });
 }
 
 function member(id: string, over: Partial<PoolMember> = {}): PoolMember {
@@ -47,17 +36,7 @@ function request(prompt: string, session?: string, model = 'llama'): PoolRequest
   return { prompt, model, session };
 }
 
-/** A seeded random source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 function picked(d: Decision): number {
   if (d.kind !== 'pick') throw new Error(`expected a pick, got ${JSON.stringify(d)}`);

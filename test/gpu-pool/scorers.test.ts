@@ -4,23 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { fullness, kvCacheScores, loraScores, prefixScores, queueScores, sessionScores } from '../../gpu-pool/scorers.js';
 import { defaultPoolRouting } from '../../gpu-pool/router.js';
-import type { ServerLoad } from '../../gpu-pool/server-metrics.js';
+import { serverLoad, type ServerLoad } from '../../gpu-pool/server-metrics.js';
 import type { PoolMember } from '../../gpu-pool/types.js';
 
 function load(over: Partial<ServerLoad> = {}): ServerLoad {
-  return {
-    waiting: 0,
-    running: 0,
-    kvUsage: 0,
-    prefixHits: undefined,
-    prefixQueries: undefined,
-    prefixHitRate: undefined,
-    blockSize: undefined,
-    gpuBlocks: undefined,
-    loras: [],
-    maxLoras: undefined,
-    ...over,
-  };
+  return serverLoad({ waiting: 0, running: 0, kvUsage: 0, ...over });
 }
 
 describe('scorers', () => {

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import { loadConfigText, formatIssue } from '../../config/loader.js';
 import { startSwitchyard, type RunningGateway } from '../../cli/start.js';
+import { firstPoolMembers } from '../../gateway/runtime/pool-views.js';
 import type { RunningSimulator } from '../../sim/index.js';
 
 export interface TestGateway extends RunningGateway {
@@ -60,12 +61,14 @@ export function useTestGateway(yaml: string, env: Record<string, string> = {}): 
   afterAll(async () => {
     await current?.close(1000);
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     current!.reload(undefined, { freshState: true });
     for (const s of current!.simulators.values()) {
       s.clearFaults();
       s.resetStats();
     }
+    // Fresh state makes new GPU pools: their servers join once probed and scraped (a few ms here).
+    await firstPoolMembers(current!.deps.runtime.current, 3_000);
   });
   return new Proxy({} as TestGateway, {
     get(_target, prop) {
