@@ -283,7 +283,9 @@ export function parseEndpointFile(text: string): { urls: string[]; invalid: stri
 /**
  * Reads the file on every change its folder reports and on the poll interval. The folder, not the
  * file, is watched: a file replaced by a rename (editors, `kubectl` ConfigMap updates) would leave a
- * watch on the old inode silent. Reads never overlap; one that finds nothing new emits nothing.
+ * watch on the old inode silent. Reads never overlap; one that finds nothing new emits nothing. A
+ * changed text is taken only when a second read a moment later finds the same: a file written in
+ * place (truncated, then filled) is never taken half-written, which would drop members for a moment.
  */
 function watchFile(source: FileDiscovery, changed: (urls: readonly string[]) => void, onError: (err: Error) => void): StopDiscovery {
   let stopped = false;
@@ -291,7 +293,9 @@ function watchFile(source: FileDiscovery, changed: (urls: readonly string[]) => 
   let again = false;
   let failing = false;
   let lastInvalid = '';
+  let lastText: string | undefined;
   let watcher: FSWatcher | undefined;
+  const settleMs = Math.min(50, source.interval_ms);
 
   const read = async (): Promise<void> => {
     if (stopped) return;
@@ -313,6 +317,17 @@ function watchFile(source: FileDiscovery, changed: (urls: readonly string[]) => 
         }
         failing = false;
         if (stopped) return;
+        if (text !== lastText) {
+          await new Promise((resolve) => setTimeout(resolve, settleMs));
+          if (stopped) return;
+          const settled = await readFile(source.file, 'utf8').catch(() => undefined);
+          if (settled !== text) {
+            // Still being written: read it again.
+            again = true;
+            continue;
+          }
+          lastText = text;
+        }
         const { urls, invalid } = parseEndpointFile(text);
         const invalidKey = invalid.join('\n');
         if (invalid.length > 0 && invalidKey !== lastInvalid) {

@@ -15,6 +15,9 @@ import { ChunkAggregator } from './chunk-aggregate.js';
 import { executeStream } from './stream.js';
 import type { StreamSink, UnaryAnswer } from './sink.js';
 
+/** How much later than the gateway's own timers undici's headers timeout fires. */
+const backstopMarginMs = 250;
+
 export async function executeUnary(
   runner: AttemptRunner,
   run: AttemptRun,
@@ -39,7 +42,10 @@ export async function executeUnary(
     endpoint.inFlight += 1;
     try {
       const res = await sendToUpstream(d, endpoint, req, control, {
-        headersTimeoutMs: Math.max(1, Math.ceil(tryEndsAt - now)),
+        // A backstop only: the deadline's and the try limit's own timers end the try first (by a
+        // margin, so that a loaded event loop cannot let undici's timeout win the race and name a
+        // deadline as the upstream's timeout).
+        headersTimeoutMs: Math.max(1, Math.ceil(tryEndsAt - now)) + backstopMarginMs,
         bodyTimeoutMs: idleMs,
       });
       const body = await readBody(res.body, control.signal);
