@@ -24,6 +24,11 @@
  *   BENCH_POOL_SEEDS     comma-separated seeds; each run is repeated per seed (default 1)
  *   BENCH_POOL_SCRAPE_MS scrape interval (default 250 ms: the shortest the gateway's `pool.scrape.interval_ms` allows)
  *   BENCH_POOL_SPILL     switchyard on saturation: cloud (default) or queue
+ *   BENCH_POOL_GROUPS, BENCH_POOL_PREFIX_TOKENS, BENCH_POOL_QUESTION_TOKENS, BENCH_POOL_OUTPUT_TOKENS,
+ *   BENCH_POOL_USERS, BENCH_POOL_TURNS, BENCH_POOL_THINK_MS
+ *                        the workload's shape, replacing the presets' own values in every preset run
+ *                        (groups, shared prefix length, question length, output length, users per group,
+ *                        turns per conversation, think time between turns)
  *   BENCH_POOL_QUICK=1   a small, fast run
  *   BENCH_POOL_OUT=file  also write the Markdown to this file
  */
@@ -77,6 +82,27 @@ export interface PoolBenchSettings {
   readonly seeds: readonly number[];
   readonly scrapeIntervalMs: number;
   readonly spill: SpillMode;
+  /** The workload's shape where the environment sets it (every preset run). */
+  readonly shape: Partial<WorkloadParams>;
+}
+
+const shapeSettings = {
+  BENCH_POOL_GROUPS: 'groups',
+  BENCH_POOL_PREFIX_TOKENS: 'prefixTokens',
+  BENCH_POOL_QUESTION_TOKENS: 'questionTokens',
+  BENCH_POOL_OUTPUT_TOKENS: 'outputTokens',
+  BENCH_POOL_USERS: 'usersPerGroup',
+  BENCH_POOL_TURNS: 'turns',
+  BENCH_POOL_THINK_MS: 'thinkTimeMs',
+} as const satisfies Record<string, keyof WorkloadParams>;
+
+function shapeFromEnv(): Partial<WorkloadParams> {
+  const shape: Record<string, number> = {};
+  for (const [name, key] of Object.entries(shapeSettings)) {
+    const value = numbers(setting(name))?.[0];
+    if (value !== undefined) shape[key] = value;
+  }
+  return shape as Partial<WorkloadParams>;
 }
 
 export function settingsFromEnv(): PoolBenchSettings {
@@ -102,6 +128,7 @@ export function settingsFromEnv(): PoolBenchSettings {
     seeds: numbers(setting('BENCH_POOL_SEEDS')) ?? [1],
     scrapeIntervalMs: numbers(setting('BENCH_POOL_SCRAPE_MS'))?.[0] ?? 250,
     spill,
+    shape: shapeFromEnv(),
   };
 }
 
@@ -147,6 +174,7 @@ function runAll(params: WorkloadParams, s: PoolBenchSettings, options: readonly 
 
 function params(preset: PresetName, s: PoolBenchSettings, rate: number): WorkloadParams {
   return workload(preset, {
+    ...s.shape,
     rate,
     endpoints: s.endpoints,
     requests: preset === 'multi-turn' ? Math.round(s.requests * 0.8) : s.requests,
