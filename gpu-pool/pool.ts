@@ -20,6 +20,7 @@
  */
 import type { UpstreamHttpRequest } from '../adapters/types.js';
 import { UpstreamError, upstreamErrorOf } from '../adapters/upstream-error.js';
+import type { PoolMemberView } from '../telemetry/pool-metrics.js';
 import { pickLessBusy, type Endpoint, type EndpointHint, type EndpointPool } from '../upstream/endpoint-pool.js';
 import { createTransport, type Transport, type TransportOptions } from '../upstream/transport.js';
 import { normalizeBaseUrl, startDiscovery, type DiscoverySource, type StopDiscovery } from './discovery.js';
@@ -78,20 +79,10 @@ export interface GpuPoolOptions {
 /** A pool member: the gateway's Endpoint and the router's PoolMember in one object. */
 export interface GpuEndpoint extends Endpoint, PoolMember {}
 
-/** One member in /admin/state. */
-export interface GpuMemberState {
-  readonly url: string;
-  readonly ready: boolean;
+/** One member in /admin/state: what the metrics show of it, and the router's view. */
+export interface GpuMemberState extends PoolMemberView {
   /** Why it is not ready; undefined when ready. */
   readonly reason: string | undefined;
-  /** Age of its last successful scrape; undefined before the first. */
-  readonly scrapedAgeMs: number | undefined;
-  readonly waiting: number | undefined;
-  readonly running: number | undefined;
-  readonly kvUsage: number | undefined;
-  /** The server's own rate, else hits / queries between its last two scrapes. */
-  readonly prefixHitRate: number | undefined;
-  readonly inFlight: number;
   /** Why it could take no more work now (the router's view); 'not_ready' when not ready. */
   readonly full: FullReason | undefined;
   /** Prefix blocks the router believes it holds. */

@@ -27,7 +27,9 @@ export interface PoolMemberView {
   readonly waiting: number | undefined;
   readonly running: number | undefined;
   readonly kvUsage: number | undefined;
+  /** The server's own rate, else hits / queries between its last two scrapes. */
   readonly prefixHitRate: number | undefined;
+  /** This gateway's requests in flight on it. */
   readonly inFlight: number;
   /** Why it is full (queue, kv_cache, stale, not_ready); undefined: it takes requests. */
   readonly full: string | undefined;
